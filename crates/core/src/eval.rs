@@ -1,0 +1,376 @@
+//! Exact evaluation of policies on a subset of queries.
+//!
+//! A policy's point is its mean cost and mean quality over the subset. Cascades
+//! escalate iff s < τ (strict) and pay every visited stage; mixtures are evaluated in
+//! expectation (the same mixture of their components' points); routers pay only the
+//! chosen model plus the router's own cost. [`Evaluator::evaluate_all`] evaluates
+//! many two-stage cascades of one pair by a single sort and binary searches, so that
+//! scoring every candidate threshold on held-out data stays O((n + m) log n).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Dataset, Policy, PolicyError, Predictors, Signal};
+
+/// A policy's expected cost (dollars per query) and expected quality on a subset.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Mean cost in dollars per query.
+    pub cost: f64,
+    /// Mean quality.
+    pub quality: f64,
+}
+
+/// Per-query outcome of a deterministic policy: what it paid and what it got.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcomes {
+    /// Cost paid on each query of the subset, in subset order.
+    pub cost: Vec<f64>,
+    /// Quality obtained on each query of the subset, in subset order.
+    pub quality: Vec<f64>,
+}
+
+/// Evaluates policies on one subset of one dataset, caching predictor outputs and
+/// score orders across calls.
+pub struct Evaluator<'a> {
+    data: &'a Dataset,
+    subset: &'a [usize],
+    predictors: &'a Predictors,
+    predictions: HashMap<String, Vec<Vec<f64>>>,
+}
+
+/// Sorted signal of a pair's cheap stage with prefix sums, for batch evaluation.
+struct PairSweep {
+    sorted_signal: Vec<f64>,
+    /// prefix\[k\] = sums over the k lowest-signal queries of (U_H − U_L, c_H).
+    prefix_gain: Vec<f64>,
+    prefix_cost: Vec<f64>,
+    base_quality: f64,
+    base_cost: f64,
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator of `subset` (query positions of `data`), with the predictors that
+    /// policies may refer to.
+    pub fn new(data: &'a Dataset, subset: &'a [usize], predictors: &'a Predictors) -> Result<Self, PolicyError> {
+        if subset.is_empty() {
+            return Err(PolicyError::Invalid("cannot evaluate a policy on an empty set of queries".into()));
+        }
+        Ok(Self { data, subset, predictors, predictions: HashMap::new() })
+    }
+
+    /// The dataset evaluated.
+    pub fn data(&self) -> &'a Dataset {
+        self.data
+    }
+
+    /// The query positions evaluated.
+    pub fn subset(&self) -> &'a [usize] {
+        self.subset
+    }
+
+    fn model(&self, name: &str) -> Result<usize, PolicyError> {
+        self.data.model_index(name).ok_or_else(|| PolicyError::UnknownModel(name.to_string()))
+    }
+
+    /// Predicted correctness of every predictor model on the subset, computed once.
+    fn predictions(&mut self, id: &str) -> Result<&Vec<Vec<f64>>, PolicyError> {
+        if !self.predictions.contains_key(id) {
+            let p = self.predictors.get(id).ok_or_else(|| PolicyError::UnknownPredictor(id.to_string()))?;
+            let v = p.predict(self.data, self.subset)?;
+            self.predictions.insert(id.to_string(), v);
+        }
+        Ok(&self.predictions[id])
+    }
+
+    /// The signal each stage compares with its threshold, per subset position.
+    fn stage_signals(&mut self, stages: &[usize], signal: &Signal) -> Result<Vec<Vec<f64>>, PolicyError> {
+        match signal {
+            Signal::Confidence => stages
+                .iter()
+                .map(|&m| {
+                    let col = self.data.models[m]
+                        .confidence
+                        .as_ref()
+                        .ok_or_else(|| PolicyError::NoConfidence(self.data.models[m].name.clone()))?;
+                    Ok(self.subset.iter().map(|&q| col[q]).collect())
+                })
+                .collect(),
+            Signal::Predicted { predictor } => {
+                let p = self.predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.clone()))?;
+                let cols: Vec<usize> = stages
+                    .iter()
+                    .map(|&m| {
+                        let name = &self.data.models[m].name;
+                        p.models().iter().position(|pm| pm == name).ok_or_else(|| PolicyError::PredictorModel {
+                            predictor: predictor.clone(),
+                            model: name.clone(),
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                let preds = self.predictions(predictor)?;
+                Ok(cols.iter().map(|&c| preds[c].clone()).collect())
+            }
+        }
+    }
+
+    /// The point of one policy.
+    pub fn evaluate(&mut self, policy: &Policy) -> Result<Point, PolicyError> {
+        if let Policy::Mixture { low, high, p_high } = policy {
+            if !(0.0..=1.0).contains(p_high) {
+                return Err(PolicyError::Invalid(format!("mixing probability {p_high} is outside [0, 1]")));
+            }
+            let (a, b) = (self.evaluate(low)?, self.evaluate(high)?);
+            return Ok(Point {
+                cost: (1.0 - p_high) * a.cost + p_high * b.cost,
+                quality: (1.0 - p_high) * a.quality + p_high * b.quality,
+            });
+        }
+        let o = self.outcomes(policy)?;
+        let n = o.cost.len() as f64;
+        Ok(Point { cost: o.cost.iter().sum::<f64>() / n, quality: o.quality.iter().sum::<f64>() / n })
+    }
+
+    /// Per-query cost and quality of a deterministic policy (not a mixture).
+    pub fn outcomes(&mut self, policy: &Policy) -> Result<Outcomes, PolicyError> {
+        let (data, subset) = (self.data, self.subset);
+        let mut out = Outcomes { cost: Vec::with_capacity(subset.len()), quality: Vec::with_capacity(subset.len()) };
+        match policy {
+            Policy::Single { model } => {
+                let m = &data.models[self.model(model)?];
+                for &q in subset {
+                    out.cost.push(m.cost[q]);
+                    out.quality.push(m.quality[q]);
+                }
+            }
+            Policy::Cascade { stages, thresholds, signal } => {
+                if stages.len() < 2 || thresholds.len() != stages.len() - 1 || thresholds.iter().any(|t| t.is_nan()) {
+                    return Err(PolicyError::Invalid(format!("malformed cascade: {}", policy.describe())));
+                }
+                let idx: Vec<usize> = stages.iter().map(|s| self.model(s)).collect::<Result<_, _>>()?;
+                let signals = self.stage_signals(&idx[..idx.len() - 1], signal)?;
+                for (i, &q) in subset.iter().enumerate() {
+                    let mut cost = 0.0;
+                    let mut stage = 0;
+                    loop {
+                        let m = &data.models[idx[stage]];
+                        cost += m.cost[q];
+                        if stage == thresholds.len() || signals[stage][i] >= thresholds[stage] {
+                            out.quality.push(m.quality[q]);
+                            break;
+                        }
+                        stage += 1;
+                    }
+                    out.cost.push(cost);
+                }
+            }
+            Policy::Router { predictor, models, mean_costs, cost_weight, router_cost } => {
+                if models.len() != mean_costs.len() || models.is_empty() {
+                    return Err(PolicyError::Invalid("a router needs one mean cost per model".into()));
+                }
+                let idx: Vec<usize> = models.iter().map(|s| self.model(s)).collect::<Result<_, _>>()?;
+                let p = self.predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.clone()))?;
+                let cols: Vec<usize> = models
+                    .iter()
+                    .map(|m| {
+                        p.models().iter().position(|pm| pm == m).ok_or_else(|| PolicyError::PredictorModel {
+                            predictor: predictor.clone(),
+                            model: m.clone(),
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                let preds = self.predictions(predictor)?;
+                for (i, &q) in subset.iter().enumerate() {
+                    let mut best = 0;
+                    let mut best_score = f64::NEG_INFINITY;
+                    for (j, &c) in cols.iter().enumerate() {
+                        let score = preds[c][i] - cost_weight * mean_costs[j];
+                        if score > best_score {
+                            best = j;
+                            best_score = score;
+                        }
+                    }
+                    let m = &data.models[idx[best]];
+                    out.cost.push(router_cost + m.cost[q]);
+                    out.quality.push(m.quality[q]);
+                }
+            }
+            Policy::Oracle { models } => {
+                let idx: Vec<usize> = models.iter().map(|s| self.model(s)).collect::<Result<_, _>>()?;
+                for &q in subset {
+                    let mut best = idx[0];
+                    for &m in &idx[1..] {
+                        let (a, b) = (&data.models[m], &data.models[best]);
+                        if a.quality[q] > b.quality[q] || (a.quality[q] == b.quality[q] && a.cost[q] < b.cost[q]) {
+                            best = m;
+                        }
+                    }
+                    out.cost.push(data.models[best].cost[q]);
+                    out.quality.push(data.models[best].quality[q]);
+                }
+            }
+            Policy::Mixture { .. } => {
+                return Err(PolicyError::Invalid("a mixture has no per-query outcome; evaluate it in expectation".into()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Points of many policies. Two-stage cascades that share a pair and a signal are
+    /// evaluated together by one sort of the cheap stage's signal and one binary
+    /// search per threshold; the result equals [`Evaluator::evaluate`] up to the
+    /// order of floating-point summation.
+    pub fn evaluate_all(&mut self, policies: &[Policy]) -> Result<Vec<Point>, PolicyError> {
+        let mut sweeps: HashMap<(usize, usize, Signal), PairSweep> = HashMap::new();
+        let mut out = Vec::with_capacity(policies.len());
+        for p in policies {
+            match p {
+                Policy::Cascade { stages, thresholds, signal } if stages.len() == 2 && thresholds.len() == 1 => {
+                    let tau = thresholds[0];
+                    if tau.is_nan() {
+                        return Err(PolicyError::Invalid(format!("threshold is NaN in {}", p.describe())));
+                    }
+                    let key = (self.model(&stages[0])?, self.model(&stages[1])?, signal.clone());
+                    if !sweeps.contains_key(&key) {
+                        let sweep = self.pair_sweep(key.0, key.1, signal)?;
+                        sweeps.insert(key.clone(), sweep);
+                    }
+                    let s = &sweeps[&key];
+                    let k = s.sorted_signal.partition_point(|&v| v < tau);
+                    let n = self.subset.len() as f64;
+                    out.push(Point {
+                        cost: (s.base_cost + s.prefix_cost[k]) / n,
+                        quality: (s.base_quality + s.prefix_gain[k]) / n,
+                    });
+                }
+                _ => out.push(self.evaluate(p)?),
+            }
+        }
+        Ok(out)
+    }
+
+    fn pair_sweep(&mut self, l: usize, h: usize, signal: &Signal) -> Result<PairSweep, PolicyError> {
+        let sig = self.stage_signals(&[l], signal)?.pop().unwrap_or_default();
+        let (ml, mh) = (&self.data.models[l], &self.data.models[h]);
+        let mut order: Vec<usize> = (0..self.subset.len()).collect();
+        order.sort_by(|&a, &b| sig[a].total_cmp(&sig[b]).then(a.cmp(&b)));
+        let mut prefix_gain = Vec::with_capacity(order.len() + 1);
+        let mut prefix_cost = Vec::with_capacity(order.len() + 1);
+        let (mut g, mut c) = (0.0, 0.0);
+        prefix_gain.push(0.0);
+        prefix_cost.push(0.0);
+        for &i in &order {
+            let q = self.subset[i];
+            g += mh.quality[q] - ml.quality[q];
+            c += mh.cost[q];
+            prefix_gain.push(g);
+            prefix_cost.push(c);
+        }
+        let base_quality = self.subset.iter().map(|&q| ml.quality[q]).sum();
+        let base_cost = self.subset.iter().map(|&q| ml.cost[q]).sum();
+        Ok(PairSweep {
+            sorted_signal: order.iter().map(|&i| sig[i]).collect(),
+            prefix_gain,
+            prefix_cost,
+            base_quality,
+            base_cost,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ModelColumns, Predictors};
+
+    fn data() -> Dataset {
+        let m = |name: &str, quality: Vec<f64>, conf: Vec<f64>, cost: Vec<f64>| ModelColumns {
+            name: name.into(),
+            quality,
+            confidence: Some(conf),
+            cost,
+        };
+        Dataset::new(
+            (0..4).map(|i| format!("q{i}")).collect(),
+            None,
+            vec![
+                m("s", vec![1.0, 0.0, 0.0, 1.0], vec![0.9, 0.1, f64::NEG_INFINITY, 0.5], vec![1.0; 4]),
+                m("m", vec![1.0, 1.0, 0.0, 0.0], vec![0.2, 0.8, 0.4, 0.6], vec![2.0; 4]),
+                m("l", vec![1.0, 1.0, 1.0, 0.5], vec![0.0; 4], vec![10.0, 10.0, 10.0, 20.0]),
+            ],
+            None,
+        )
+        .unwrap()
+    }
+
+    fn cascade(stages: &[&str], thresholds: &[f64]) -> Policy {
+        Policy::Cascade {
+            stages: stages.iter().map(|s| s.to_string()).collect(),
+            thresholds: thresholds.to_vec(),
+            signal: Signal::Confidence,
+        }
+    }
+
+    #[test]
+    fn cascade_escalates_strictly_below_threshold_and_pays_every_stage() {
+        let d = data();
+        let all = d.all_queries();
+        let preds = Predictors::new();
+        let mut ev = Evaluator::new(&d, &all, &preds).unwrap();
+        // τ = 0.5: queries with s < 0.5 (q1, q2 with -inf) escalate; q3 (s = 0.5) stays.
+        let p = ev.evaluate(&cascade(&["s", "l"], &[0.5])).unwrap();
+        assert_eq!(p, Point { cost: (1.0 + 11.0 + 11.0 + 1.0) / 4.0, quality: (1.0 + 1.0 + 1.0 + 1.0) / 4.0 });
+        // -inf never escalates, even a -inf score.
+        let p = ev.evaluate(&cascade(&["s", "l"], &[f64::NEG_INFINITY])).unwrap();
+        assert_eq!(p, Point { cost: 1.0, quality: 0.5 });
+        // +inf always escalates.
+        let p = ev.evaluate(&cascade(&["s", "l"], &[f64::INFINITY])).unwrap();
+        assert_eq!(p, Point { cost: 1.0 + 12.5, quality: 3.5 / 4.0 });
+    }
+
+    #[test]
+    fn three_stages_stop_at_first_confident_stage() {
+        let d = data();
+        let all = d.all_queries();
+        let preds = Predictors::new();
+        let mut ev = Evaluator::new(&d, &all, &preds).unwrap();
+        // s: q0 stops (0.9); q1, q2, q3 go on. m (τ=0.5): q1 stops (0.8), q3 stops (0.6), q2 goes to l.
+        let p = ev.evaluate(&cascade(&["s", "m", "l"], &[0.6, 0.5])).unwrap();
+        assert_eq!(p, Point { cost: (1.0 + 3.0 + 13.0 + 3.0) / 4.0, quality: (1.0 + 1.0 + 1.0 + 0.0) / 4.0 });
+    }
+
+    #[test]
+    fn batch_evaluation_matches_one_by_one() {
+        let d = data();
+        let all = d.all_queries();
+        let preds = Predictors::new();
+        let mut ev = Evaluator::new(&d, &all, &preds).unwrap();
+        let taus = [f64::NEG_INFINITY, 0.1, 0.5, 0.5000001, 0.9, 1.0, f64::INFINITY];
+        let policies: Vec<Policy> = taus.iter().map(|&t| cascade(&["s", "m"], &[t])).collect();
+        let batch = ev.evaluate_all(&policies).unwrap();
+        for (p, b) in policies.iter().zip(batch) {
+            let one = ev.evaluate(p).unwrap();
+            assert!((one.cost - b.cost).abs() < 1e-12 && (one.quality - b.quality).abs() < 1e-12, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn mixtures_evaluate_in_expectation_and_oracle_takes_cheapest_best() {
+        let d = data();
+        let all = d.all_queries();
+        let preds = Predictors::new();
+        let mut ev = Evaluator::new(&d, &all, &preds).unwrap();
+        let mix = Policy::Mixture {
+            low: Box::new(Policy::Single { model: "s".into() }),
+            high: Box::new(Policy::Single { model: "l".into() }),
+            p_high: 0.25,
+        };
+        let p = ev.evaluate(&mix).unwrap();
+        assert!((p.cost - (0.75 * 1.0 + 0.25 * 12.5)).abs() < 1e-12);
+        assert!((p.quality - (0.75 * 0.5 + 0.25 * 0.875)).abs() < 1e-12);
+        let o = ev.evaluate(&Policy::Oracle { models: vec!["s".into(), "m".into(), "l".into()] }).unwrap();
+        // q0: s (1, $1); q1: m ($2); q2: l ($10); q3: s (1, $1).
+        assert_eq!(o, Point { cost: 14.0 / 4.0, quality: 1.0 });
+    }
+}
