@@ -207,6 +207,31 @@ impl Curve {
     }
 }
 
+/// Vertices of the non-decreasing upper concave hull of `points` (RouterBench's
+/// NDCH, the frontier of all randomized mixtures): positions into `points`, by
+/// increasing cost, from the cheapest point (the best among equally cheap ones) to
+/// the cheapest point of highest quality. Andrew's monotone chain, O(n log n).
+/// Collinear middle points are dropped; NaN points are ignored.
+pub fn concave_hull(points: &[Point]) -> Vec<usize> {
+    // The non-dominated staircase already has the hull's vertices among its points.
+    let frontier = Frontier::from_points(points);
+    let mut hull: Vec<FrontierPoint> = Vec::with_capacity(frontier.points.len());
+    for &p in &frontier.points {
+        while hull.len() >= 2 {
+            let (a, b) = (hull[hull.len() - 2], hull[hull.len() - 1]);
+            // Drop b unless it lies strictly above the chord from a to p.
+            let cross = (b.cost - a.cost) * (p.quality - a.quality) - (b.quality - a.quality) * (p.cost - a.cost);
+            if cross >= 0.0 {
+                hull.pop();
+            } else {
+                break;
+            }
+        }
+        hull.push(p);
+    }
+    hull.into_iter().map(|p| p.index).collect()
+}
+
 /// `n` evenly spaced costs from `lo` to `hi` inclusive (numpy's `linspace`).
 pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     match n {
@@ -260,5 +285,39 @@ mod tests {
         // Triangle 0.5 on [1, 2] then 0.5 × 2 on [2, 4].
         assert!((c.area(0.0, 10.0) - 1.5).abs() < 1e-12);
         assert_eq!(linspace(0.0, 1.0, 5), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+    }
+
+    #[test]
+    fn concave_hull_skips_points_below_chords() {
+        // (2, 0.55) lies below the chord (1, 0.5)-(3, 0.9); (4, 0.95) is on the hull; (5, 0.95) is dominated.
+        let p = pts(&[(1.0, 0.5), (2.0, 0.55), (3.0, 0.9), (4.0, 0.95), (5.0, 0.95), (0.5, 0.1)]);
+        assert_eq!(concave_hull(&p), vec![5, 0, 2, 3]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn concave_hull_is_concave_and_covers_every_point(
+            raw in proptest::collection::vec((0u8..20, 0u8..20), 1..40)
+        ) {
+            let p: Vec<Point> = raw.iter().map(|&(c, q)| Point { cost: c as f64, quality: q as f64 }).collect();
+            let h = concave_hull(&p);
+            let v: Vec<Point> = h.iter().map(|&i| p[i]).collect();
+            for w in v.windows(3) {
+                let s1 = (w[1].quality - w[0].quality) / (w[1].cost - w[0].cost);
+                let s2 = (w[2].quality - w[1].quality) / (w[2].cost - w[1].cost);
+                proptest::prop_assert!(s2 < s1, "slopes must fall strictly: {s1} then {s2}");
+            }
+            let curve = Curve::from_points(&v);
+            let top = v.last().unwrap().quality;
+            for q in &p {
+                // Every point is on or below the hull (or beyond its last vertex, where the hull stays flat).
+                let hv = if q.cost >= v.last().unwrap().cost { Some(top) } else { curve.value_at(q.cost) };
+                if let Some(hv) = hv {
+                    proptest::prop_assert!(q.quality <= hv + 1e-12);
+                } else {
+                    proptest::prop_assert!(q.cost < v[0].cost || (q.cost == v[0].cost && q.quality <= v[0].quality));
+                }
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ mod solver;
 
 pub use dataset::{Dataset, DatasetError, Features, ModelColumns};
 pub use eval::{Evaluator, Outcomes, Point};
-pub use frontier::{Curve, Frontier, FrontierPoint, linspace};
+pub use frontier::{Curve, Frontier, FrontierPoint, concave_hull, linspace};
 pub use policy::{Policy, PolicyError, Signal};
 pub use pool::{ModelStats, Pool, model_stats};
 pub use predictor::{Predictor, Predictors, sigmoid};
