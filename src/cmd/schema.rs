@@ -1,4 +1,5 @@
-//! `cascadelab schema` (not implemented yet).
+//! `cascadelab schema`: prints the JSON Schema (draft-07) of experiment files, the
+//! one committed as `schemas/experiment.schema.json` (point an editor at it).
 
 /// Arguments of `cascadelab schema`.
 #[derive(Debug, clap::Args)]
@@ -6,5 +7,6 @@ pub struct Args {}
 
 /// Runs the subcommand.
 pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`cascadelab schema` is not implemented yet")
+    print!("{}", cascadelab_engine::experiment_schema_json());
+    Ok(())
 }

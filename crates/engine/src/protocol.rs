@@ -1,0 +1,345 @@
+//! The held-out protocol for one split: pool and solvers fit on calibration, every
+//! candidate evaluated on calibration and on test, and two held-out curves per
+//! policy family on the common cost grid.
+//!
+//! - `selected`: the calibration frontier's policies placed at their test points,
+//!   joined in order of calibration cost, and interpolated onto the grid with no
+//!   choice made on test (what a deployer who picks on calibration gets). A
+//!   polyline needs increasing x, so the points are sorted by test cost with a
+//!   stable sort (ties keep calibration order; at a vertical step the higher
+//!   quality counts). Undefined below its cheapest test point; above its most
+//!   expensive one it stays at that point's quality (a deployer with a larger
+//!   budget still deploys the top calibration policy; without this, Gain would
+//!   count the unreached part of the grid as lost). No running max: dips stay.
+//! - `test-envelope`: as the paper reports, the upper envelope on test of all
+//!   calibration candidates. Candidates are grouped by route (a cascade's stage
+//!   list; each cascade route also gets its end models' single-model test points);
+//!   per route the test points, sorted by cost, form a polyline on the grid; the
+//!   envelope is the max over routes, then a running max along the grid
+//!   (undefined only below its cheapest point). It chooses on test: optimistic.
+
+use std::collections::BTreeMap;
+
+use cascadelab_core::{
+    Context, Curve, Evaluator, Frontier, ModelStats, Observer, Point, Policy, Pool, Predictors, Problem, SolverError,
+    model_stats,
+};
+use serde::Serialize;
+
+use crate::error::EngineError;
+use crate::study::Study;
+
+/// A point of the calibration frontier: the policy and where it lands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FrontierEntry {
+    /// The deployable policy.
+    pub policy: Policy,
+    /// Its point on calibration.
+    pub calibration: Point,
+    /// Its point on test.
+    pub test: Point,
+}
+
+/// The held-out result of one policy family on one split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FamilyResult {
+    /// Family name within the solver ("" for the main family).
+    pub family: String,
+    /// Number of candidate policies.
+    pub candidates: usize,
+    /// The calibration frontier, by increasing calibration cost.
+    pub frontier: Vec<FrontierEntry>,
+    /// The `selected` curve on the grid.
+    pub selected: Vec<Option<f64>>,
+    /// The `test-envelope` curve on the grid.
+    pub envelope: Vec<Option<f64>>,
+}
+
+/// What one solver produced on one split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolverResult {
+    /// The predictors its policies refer to.
+    pub predictors: Predictors,
+    /// Its families, in the order it returned them.
+    pub families: Vec<FamilyResult>,
+    /// The last value of every key the solver reported, by key.
+    pub reports: BTreeMap<String, f64>,
+}
+
+/// Everything one split produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitResult {
+    /// Split index.
+    pub index: usize,
+    /// Pool and pairs on calibration.
+    pub pool: Pool,
+    /// Every model's statistics on test.
+    pub test_stats: Vec<ModelStats>,
+    /// Per solver, in plan order.
+    pub solvers: Vec<SolverResult>,
+}
+
+/// A 64-bit mix (splitmix64's finalizer after its increment).
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The seed solver `solver` gets on split `split`:
+/// splitmix64(splitmix64(splitmix64(seed) ^ split) ^ solver).
+pub fn solver_seed(seed: u64, split: usize, solver: usize) -> u64 {
+    splitmix64(splitmix64(splitmix64(seed) ^ split as u64) ^ solver as u64)
+}
+
+#[derive(Default)]
+struct Recorder(BTreeMap<String, f64>);
+
+impl Observer for Recorder {
+    fn observe(&mut self, key: &str, value: f64) {
+        self.0.insert(key.to_string(), value);
+    }
+}
+
+/// Runs split `index` of `study`.
+pub fn run_split(study: &Study, index: usize) -> Result<SplitResult, EngineError> {
+    let data = study.data();
+    let split = &study.splits[index];
+    let (cal, test) = (split.calibration.as_slice(), split.test.as_slice());
+    let pool = Pool::new(data, cal);
+    let test_stats = model_stats(data, test);
+    let single_test: Vec<Point> = test_stats.iter().map(|s| Point { cost: s.mean_cost, quality: s.accuracy }).collect();
+    let mut solvers = Vec::with_capacity(study.plan.solvers.len());
+    for (si, sp) in study.plan.solvers.iter().enumerate() {
+        let mut recorder = Recorder::default();
+        let mut ctx = Context { seed: solver_seed(study.plan.seed, index, si), split: index, observer: &mut recorder };
+        let problem = Problem { data, calibration: cal, pool: &pool };
+        let proposal = sp.solver.propose(&problem, &mut ctx).map_err(|e| match e {
+            SolverError::Unsupported(message) => {
+                EngineError::Unsupported { solver: sp.name.clone(), kind: sp.kind.to_string(), message }
+            }
+            SolverError::Failed(message) => EngineError::Solver { solver: sp.name.clone(), split: index, message },
+        })?;
+        let predictors = proposal.predictors;
+        let mut families = Vec::with_capacity(proposal.families.len());
+        for family in proposal.families {
+            let policy_error = |p: &Policy, message: String| EngineError::Policy {
+                solver: sp.name.clone(),
+                split: index,
+                policy: p.describe(),
+                message,
+            };
+            if family.policies.is_empty() {
+                return Err(EngineError::Solver {
+                    solver: sp.name.clone(),
+                    split: index,
+                    message: format!("family `{}` has no policy", family.name),
+                });
+            }
+            for p in &family.policies {
+                p.check(data, &predictors).map_err(|e| policy_error(p, e.to_string()))?;
+            }
+            let evaluate = |subset: &[usize]| -> Result<Vec<Point>, EngineError> {
+                let mut ev =
+                    Evaluator::new(data, subset, &predictors).map_err(|e| EngineError::Other(e.to_string()))?;
+                ev.evaluate_all(&family.policies).map_err(|e| EngineError::Solver {
+                    solver: sp.name.clone(),
+                    split: index,
+                    message: format!("cannot evaluate a policy: {e}"),
+                })
+            };
+            let cal_points = evaluate(cal)?;
+            let test_points = evaluate(test)?;
+            let frontier = Frontier::from_points(&cal_points);
+            let entries: Vec<FrontierEntry> = frontier
+                .points()
+                .iter()
+                .map(|fp| FrontierEntry {
+                    policy: family.policies[fp.index].clone(),
+                    calibration: cal_points[fp.index],
+                    test: test_points[fp.index],
+                })
+                .collect();
+            let selected = selected_curve(&entries.iter().map(|e| e.test).collect::<Vec<_>>(), &study.grid);
+            let envelope = envelope_curve(data, &family.policies, &test_points, &single_test, &study.grid);
+            families.push(FamilyResult {
+                family: family.name,
+                candidates: family.policies.len(),
+                frontier: entries,
+                selected,
+                envelope,
+            });
+        }
+        solvers.push(SolverResult { predictors, families, reports: recorder.0 });
+    }
+    Ok(SplitResult { index, pool, test_stats, solvers })
+}
+
+/// The `selected` curve: test points given in calibration-cost order, stably
+/// sorted by test cost, linearly interpolated on the grid, flat to the right of the
+/// most expensive point, undefined to the left of the cheapest.
+pub fn selected_curve(test_points_in_calibration_order: &[Point], grid: &[f64]) -> Vec<Option<f64>> {
+    let curve = Curve::from_points(test_points_in_calibration_order);
+    let Some(&last) = curve.cost.last() else { return vec![None; grid.len()] };
+    let top = curve.value_at(last);
+    grid.iter().map(|&c| if c > last { top } else { curve.value_at(c) }).collect()
+}
+
+/// The `test-envelope` curve of candidates `policies` with test points `test`;
+/// `single_test` holds every model's test point (dataset order).
+pub fn envelope_curve(
+    data: &cascadelab_core::Dataset,
+    policies: &[Policy],
+    test: &[Point],
+    single_test: &[Point],
+    grid: &[f64],
+) -> Vec<Option<f64>> {
+    let mut routes: BTreeMap<String, (Vec<Point>, Vec<usize>)> = BTreeMap::new();
+    for (p, &pt) in policies.iter().zip(test) {
+        let entry = routes.entry(p.route()).or_default();
+        entry.0.push(pt);
+        if entry.1.is_empty()
+            && let Policy::Cascade { stages, .. } = p
+            && let (Some(first), Some(last)) = (stages.first(), stages.last())
+            && let (Some(a), Some(b)) = (data.model_index(first), data.model_index(last))
+        {
+            entry.1 = vec![a, b];
+        }
+    }
+    let mut best: Vec<Option<f64>> = vec![None; grid.len()];
+    for (mut points, ends) in routes.into_values() {
+        points.extend(ends.iter().map(|&m| single_test[m]));
+        let curve = Curve::from_points(&points);
+        for (b, v) in best.iter_mut().zip(curve.on_grid(grid)) {
+            if let Some(v) = v {
+                *b = Some(b.map_or(v, |x: f64| x.max(v)));
+            }
+        }
+    }
+    running_max(&mut best);
+    best
+}
+
+/// Replaces each defined value by the max so far; undefined values after a defined
+/// one take the running max (the curve stays flat to the right).
+pub fn running_max(values: &mut [Option<f64>]) {
+    let mut top: Option<f64> = None;
+    for v in values.iter_mut() {
+        top = match (top, *v) {
+            (Some(t), Some(x)) => Some(t.max(x)),
+            (t, x) => t.or(x),
+        };
+        *v = top;
+    }
+}
+
+/// Gain-style optimism: mean over the grid of (envelope − selected) where both are
+/// defined.
+pub fn optimism(envelope: &[Option<f64>], selected: &[Option<f64>]) -> Option<f64> {
+    let d: Vec<f64> = envelope.iter().zip(selected).filter_map(|(e, s)| Some((*e)? - (*s)?)).collect();
+    (!d.is_empty()).then(|| d.iter().sum::<f64>() / d.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cascadelab_core::{Dataset, ModelColumns, Signal, linspace};
+
+    fn pt(cost: f64, quality: f64) -> Point {
+        Point { cost, quality }
+    }
+
+    #[test]
+    fn selected_curve_follows_calibration_choices_and_may_dip() {
+        // Calibration picked three policies; on test the middle one is worse than
+        // the first: the selected curve dips, and is undefined beyond its range.
+        let grid = linspace(0.0, 4.0, 5);
+        let c = selected_curve(&[pt(1.0, 0.5), pt(2.0, 0.4), pt(3.0, 0.8)], &grid);
+        assert_eq!(c[0], None);
+        assert_eq!(c[1], Some(0.5));
+        assert_eq!(c[2], Some(0.4));
+        assert_eq!(c[3], Some(0.8));
+        assert_eq!(c[4], Some(0.8), "flat beyond the top policy's test cost");
+        // Test costs out of calibration order are sorted (stable on ties).
+        let c = selected_curve(&[pt(2.0, 0.6), pt(1.0, 0.5), pt(3.0, 0.7)], &linspace(1.0, 3.0, 5));
+        let expected = [0.5, 0.55, 0.6, 0.65, 0.7];
+        for (v, e) in c.iter().zip(expected) {
+            assert!((v.unwrap() - e).abs() < 1e-12, "{c:?}");
+        }
+    }
+
+    fn two_model_data() -> Dataset {
+        // Model a: cheap, right on q0, q1; model b: expensive, right on q1, q2, q3.
+        let m = |name: &str, quality: Vec<f64>, conf: Vec<f64>, cost: f64| ModelColumns {
+            name: name.into(),
+            quality,
+            confidence: Some(conf),
+            cost: vec![cost; 4],
+        };
+        Dataset::new(
+            (0..4).map(|i| format!("q{i}")).collect(),
+            None,
+            vec![
+                m("a", vec![1.0, 1.0, 0.0, 0.0], vec![0.9, 0.8, 0.2, 0.1], 1.0),
+                m("b", vec![0.0, 1.0, 1.0, 1.0], vec![0.5; 4], 3.0),
+            ],
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn envelope_takes_the_best_route_with_end_models_and_a_running_max() {
+        let d = two_model_data();
+        let cascade = |t: f64| Policy::Cascade {
+            stages: vec!["a".into(), "b".into()],
+            thresholds: vec![t],
+            signal: Signal::Confidence,
+        };
+        let policies = vec![cascade(0.5), cascade(0.15)];
+        // Hand-made test points: τ=0.5 escalates q2, q3: cost 1 + 3/2 = 2.5, quality 1.
+        // τ=0.15 escalates q3: cost 1.75, quality 0.75.
+        let test = vec![pt(2.5, 1.0), pt(1.75, 0.75)];
+        let singles = vec![pt(1.0, 0.5), pt(3.0, 0.75)];
+        let grid = vec![0.5, 1.0, 1.375, 1.75, 2.5, 2.75, 3.0, 3.5];
+        let env = envelope_curve(&d, &policies, &test, &singles, &grid);
+        // Route a → b: polyline (1, .5) (1.75, .75) (2.5, 1) (3, .75); running max flattens at 1.
+        assert_eq!(env[0], None);
+        assert_eq!(env[1], Some(0.5));
+        assert_eq!(env[2], Some(0.625));
+        assert_eq!(env[3], Some(0.75));
+        assert_eq!(env[4], Some(1.0));
+        assert_eq!(env[5], Some(1.0), "running max, not the dip towards b");
+        assert_eq!(env[6], Some(1.0));
+        assert_eq!(env[7], Some(1.0), "flat to the right of the last point");
+
+        // The selected curve with calibration picking only τ=0.15 then b alone dips.
+        let sel = selected_curve(&[pt(1.75, 0.75), pt(3.0, 0.75)], &grid);
+        assert_eq!(sel[3], Some(0.75));
+        assert_eq!(sel[2], None, "undefined below the cheapest selected point");
+        assert_eq!(sel[4], Some(0.75));
+        assert_eq!(sel[7], Some(0.75));
+        let gap = optimism(&env, &sel).unwrap();
+        // Defined together at 1.75, 2.5, 2.75, 3.0, 3.5: gaps 0, .25, .25, .25, .25.
+        assert!((gap - 0.2).abs() < 1e-12, "{gap}");
+    }
+
+    #[test]
+    fn running_max_is_flat_after_the_first_defined_point() {
+        let mut v = vec![None, Some(0.2), Some(0.1), None, Some(0.3)];
+        running_max(&mut v);
+        assert_eq!(v, vec![None, Some(0.2), Some(0.2), Some(0.2), Some(0.3)]);
+    }
+
+    #[test]
+    fn solver_seeds_differ_by_split_and_solver() {
+        let s = [solver_seed(42, 0, 0), solver_seed(42, 1, 0), solver_seed(42, 0, 1), solver_seed(43, 0, 0)];
+        for i in 0..s.len() {
+            for j in i + 1..s.len() {
+                assert_ne!(s[i], s[j]);
+            }
+        }
+        assert_eq!(solver_seed(42, 3, 1), solver_seed(42, 3, 1));
+    }
+}
