@@ -3,7 +3,6 @@
 
 mod util;
 
-mod data_errors;
 mod experiment_errors;
 mod inspect;
 mod plugins;
