@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Dataset, Policy, PolicyError, Predictors, Signal};
+use crate::{Dataset, HybridOption, Policy, PolicyError, Predictors, Signal};
 
 /// A policy's expected cost (dollars per query) and expected quality on a subset.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -210,11 +210,79 @@ impl<'a> Evaluator<'a> {
                     out.quality.push(data.models[best].quality[q]);
                 }
             }
+            Policy::Hybrid { predictor, options, cost_weight, router_cost } => {
+                let choice = self.hybrid_choices(predictor, options, *cost_weight)?;
+                // Run each chosen option once over the subset, then take its outcome where chosen.
+                let mut ran: Vec<Option<Outcomes>> = vec![None; options.len()];
+                for &o in &choice {
+                    if ran[o].is_none() {
+                        if matches!(options[o].policy, Policy::Mixture { .. }) {
+                            return Err(PolicyError::Invalid(
+                                "hybrid options must be deterministic, not mixtures".into(),
+                            ));
+                        }
+                        ran[o] = Some(self.outcomes(&options[o].policy)?);
+                    }
+                }
+                for (i, &o) in choice.iter().enumerate() {
+                    let r = ran[o].as_ref().expect("every chosen option ran");
+                    out.cost.push(router_cost + r.cost[i]);
+                    out.quality.push(r.quality[i]);
+                }
+            }
             Policy::Mixture { .. } => {
                 return Err(PolicyError::Invalid("a mixture has no per-query outcome; evaluate it in expectation".into()));
             }
         }
         Ok(out)
+    }
+
+    /// The option a hybrid router picks for each query of the subset: the first
+    /// maximizer of q̂_o(x) − cost_weight · ĉ_o(x).
+    pub fn hybrid_choices(
+        &mut self,
+        predictor: &str,
+        options: &[HybridOption],
+        cost_weight: f64,
+    ) -> Result<Vec<usize>, PolicyError> {
+        if options.is_empty() {
+            return Err(PolicyError::Invalid("a hybrid router needs at least one option".into()));
+        }
+        let p = self.predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.to_string()))?;
+        let column = |m: &str| {
+            p.models()
+                .iter()
+                .position(|pm| pm == m)
+                .ok_or_else(|| PolicyError::PredictorModel { predictor: predictor.to_string(), model: m.to_string() })
+        };
+        // Estimates with model names resolved to predictor columns, in the weights' (name)
+        // order, so the sums below are the same floats as `Estimate::value`.
+        type Resolved = (f64, Vec<(usize, f64)>);
+        let resolve = |e: &crate::Estimate| -> Result<Resolved, PolicyError> {
+            Ok((e.constant, e.weights.iter().map(|(m, &w)| Ok((column(m)?, w))).collect::<Result<_, PolicyError>>()?))
+        };
+        let resolved: Vec<(Resolved, Resolved)> = options
+            .iter()
+            .map(|o| Ok((resolve(&o.quality)?, resolve(&o.cost)?)))
+            .collect::<Result<_, PolicyError>>()?;
+        let n = self.subset.len();
+        let preds = self.predictions(predictor)?;
+        let value =
+            |(constant, terms): &Resolved, i: usize| terms.iter().fold(*constant, |acc, &(c, w)| acc + w * preds[c][i]);
+        let mut choice = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut best = 0;
+            let mut best_score = f64::NEG_INFINITY;
+            for (o, (q, c)) in resolved.iter().enumerate() {
+                let score = value(q, i) - cost_weight * value(c, i);
+                if score > best_score {
+                    best = o;
+                    best_score = score;
+                }
+            }
+            choice.push(best);
+        }
+        Ok(choice)
     }
 
     /// Points of many policies. Two-stage cascades that share a pair and a signal are
@@ -353,6 +421,89 @@ mod tests {
             let one = ev.evaluate(p).unwrap();
             assert!((one.cost - b.cost).abs() < 1e-12 && (one.quality - b.quality).abs() < 1e-12, "{p:?}");
         }
+    }
+
+    /// `data()` with one feature per query, and a logistic predictor with
+    /// p̂_s = σ(x), p̂_m = σ(−x), p̂_l = 1/2.
+    fn data_with_predictor() -> (Dataset, Predictors) {
+        let mut d = data();
+        d.features = Some(crate::Features { source: "test".into(), dim: 1, values: vec![-2.0, -1.0, 1.0, 2.0] });
+        let p = crate::Predictor::Logistic {
+            models: vec!["s".into(), "m".into(), "l".into()],
+            coefficients: vec![vec![1.0], vec![-1.0], vec![0.0]],
+            intercepts: vec![0.0, 0.0, 0.0],
+            feature_mean: None,
+            feature_scale: None,
+        };
+        (d, Predictors::from([("p".to_string(), p)]))
+    }
+
+    fn single_option(model: &str, cost: f64) -> HybridOption {
+        HybridOption {
+            policy: Policy::Single { model: model.into() },
+            quality: crate::Estimate { constant: 0.0, weights: [(model.to_string(), 1.0)].into() },
+            cost: crate::Estimate::constant(cost),
+        }
+    }
+
+    #[test]
+    fn hybrid_of_single_options_routes_like_the_router() {
+        let (d, preds) = data_with_predictor();
+        let all = d.all_queries();
+        let mut ev = Evaluator::new(&d, &all, &preds).unwrap();
+        let costs = [1.0, 2.0, 12.5];
+        let names = ["s", "m", "l"];
+        for w in [0.0, 0.01, 0.05, 0.1, 1.0, 1e6] {
+            let router = Policy::Router {
+                predictor: "p".into(),
+                models: names.iter().map(|s| s.to_string()).collect(),
+                mean_costs: costs.to_vec(),
+                cost_weight: w,
+                router_cost: 0.25,
+            };
+            let hybrid = Policy::Hybrid {
+                predictor: "p".into(),
+                options: names.iter().zip(costs).map(|(m, c)| single_option(m, c)).collect(),
+                cost_weight: w,
+                router_cost: 0.25,
+            };
+            hybrid.check(&d, &preds).unwrap();
+            assert_eq!(ev.outcomes(&router).unwrap(), ev.outcomes(&hybrid).unwrap(), "w = {w}");
+        }
+    }
+
+    #[test]
+    fn hybrid_pays_what_the_chosen_option_does_on_each_query() {
+        let (d, preds) = data_with_predictor();
+        let all = d.all_queries();
+        let mut ev = Evaluator::new(&d, &all, &preds).unwrap();
+        let cascade = cascade(&["s", "l"], &[0.5]);
+        let options = vec![
+            single_option("s", 1.0),
+            // Estimated quality 0.8 at estimated cost 5 whatever the query.
+            HybridOption {
+                policy: cascade.clone(),
+                quality: crate::Estimate::constant(0.8),
+                cost: crate::Estimate::constant(5.0),
+            },
+        ];
+        // λ = 0: the cascade (0.8) beats s where σ(x) < 0.8, i.e. on q0, q1, q2; s keeps q3 (σ(2) ≈ 0.88).
+        let hybrid =
+            Policy::Hybrid { predictor: "p".into(), options: options.clone(), cost_weight: 0.0, router_cost: 0.0 };
+        assert_eq!(ev.hybrid_choices("p", &options, 0.0).unwrap(), vec![1, 1, 1, 0]);
+        let got = ev.outcomes(&hybrid).unwrap();
+        let (c, s) = (ev.outcomes(&cascade).unwrap(), ev.outcomes(&Policy::Single { model: "s".into() }).unwrap());
+        assert_eq!(got.cost, vec![c.cost[0], c.cost[1], c.cost[2], s.cost[3]]);
+        assert_eq!(got.quality, vec![c.quality[0], c.quality[1], c.quality[2], s.quality[3]]);
+        // λ = 1: the cascade's estimated cost outweighs its estimated quality everywhere.
+        assert_eq!(ev.hybrid_choices("p", &options, 1.0).unwrap(), vec![0; 4]);
+        // A weight on a model the predictor does not score is an error, not a panic.
+        let mut bad = options.clone();
+        bad[0].quality.weights.insert("nope".into(), 1.0);
+        assert!(ev.hybrid_choices("p", &bad, 0.0).is_err());
+        let bad = Policy::Hybrid { predictor: "p".into(), options: bad, cost_weight: 0.0, router_cost: 0.0 };
+        assert!(bad.check(&d, &preds).is_err());
+        assert!(ev.outcomes(&bad).is_err());
     }
 
     #[test]

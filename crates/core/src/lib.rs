@@ -18,10 +18,10 @@ mod solver;
 pub use dataset::{Dataset, DatasetError, Features, ModelColumns};
 pub use eval::{Evaluator, Outcomes, Point};
 pub use frontier::{Curve, Frontier, FrontierPoint, concave_hull, linspace};
-pub use policy::{Policy, PolicyError, Signal};
+pub use policy::{Estimate, HybridOption, Policy, PolicyError, Signal};
 pub use pool::{ModelStats, Pool, model_stats};
 pub use predictor::{Predictor, Predictors, sigmoid};
 pub use solver::{
-    Context, Entry, NullObserver, Observer, ParamDoc, PolicyFamily, Problem, Proposal, Solver, SolverEntry, SolverError,
-    deserialize_params, params_doc_from_schema,
+    BuildContext, Context, Entry, NullObserver, Observer, ParamDoc, PolicyFamily, Problem, Proposal, Solver,
+    SolverEntry, SolverError, deserialize_params, params_doc_from_schema,
 };

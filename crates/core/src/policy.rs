@@ -6,6 +6,8 @@
 //! serialize to JSON with a `kind` tag; infinite thresholds are written as the
 //! strings `"inf"` and `"-inf"`, which JSON numbers cannot hold.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +66,60 @@ pub enum Policy {
         /// Candidate models.
         models: Vec<String>,
     },
+    /// A hybrid router: per query, the option o maximizing
+    /// q̂_o(x) − cost_weight · ĉ_o(x) (ties: the earlier option), where the estimated
+    /// quality q̂_o and cost ĉ_o are affine in the predicted correctness p̂_m(x) of
+    /// the predictor's models. The chosen option (a single model or a cascade) then
+    /// runs on the query: its real cost is paid, plus `router_cost`.
+    Hybrid {
+        /// Id of the predictor in the predictor table.
+        predictor: String,
+        /// The options, each a deterministic policy with its estimates.
+        options: Vec<HybridOption>,
+        /// The cost weight λ.
+        cost_weight: f64,
+        /// Dollars the router itself costs per query.
+        #[serde(default)]
+        router_cost: f64,
+    },
+}
+
+/// One option of a [`Policy::Hybrid`]: what runs when it is chosen, and how good
+/// and how costly it is expected to be on a query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct HybridOption {
+    /// The policy run on the queries routed to this option (not a mixture).
+    pub policy: Policy,
+    /// Estimated quality q̂_o(x).
+    pub quality: Estimate,
+    /// Estimated cost ĉ_o(x), in dollars.
+    pub cost: Estimate,
+}
+
+/// An affine function of predicted correctness:
+/// `constant + Σ_m weights[m] · p̂_m(x)`, summed in model-name order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Estimate {
+    /// The constant term.
+    pub constant: f64,
+    /// Weight of each model's predicted correctness; models not listed weigh 0.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub weights: BTreeMap<String, f64>,
+}
+
+impl Estimate {
+    /// A constant estimate.
+    pub fn constant(value: f64) -> Self {
+        Self { constant: value, weights: BTreeMap::new() }
+    }
+
+    /// The value at predicted correctness `p(model)`, summed in the same order as the
+    /// evaluator sums it, so solvers that build hybrids compute the same floats.
+    pub fn value(&self, mut p: impl FnMut(&str) -> f64) -> f64 {
+        self.weights.iter().fold(self.constant, |acc, (m, w)| acc + w * p(m))
+    }
 }
 
 /// The score a cascade stage compares with its threshold.
@@ -188,6 +244,39 @@ impl Policy {
                     model(m)?;
                 }
             }
+            Policy::Hybrid { predictor: id, options, cost_weight, router_cost } => {
+                let p = predictor(id)?;
+                if options.is_empty() {
+                    return Err(PolicyError::Invalid("a hybrid router needs at least one option".into()));
+                }
+                if cost_weight.is_nan() || !router_cost.is_finite() {
+                    return Err(PolicyError::Invalid(
+                        "hybrid cost weight and router cost must be numbers, not NaN".into(),
+                    ));
+                }
+                for (i, o) in options.iter().enumerate() {
+                    if matches!(o.policy, Policy::Mixture { .. }) {
+                        return Err(PolicyError::Invalid(format!(
+                            "hybrid option {} is a mixture; options must be deterministic",
+                            i + 1
+                        )));
+                    }
+                    o.policy.check(data, predictors)?;
+                    for e in [&o.quality, &o.cost] {
+                        if !e.constant.is_finite() || e.weights.values().any(|w| !w.is_finite()) {
+                            return Err(PolicyError::Invalid(format!(
+                                "hybrid option {} has a non-finite estimate",
+                                i + 1
+                            )));
+                        }
+                        for m in e.weights.keys() {
+                            if !p.models().iter().any(|pm| pm == m) {
+                                return Err(PolicyError::PredictorModel { predictor: id.clone(), model: m.clone() });
+                            }
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -209,6 +298,7 @@ impl Policy {
             }
             Policy::Router { predictor, cost_weight, .. } => format!("router[{predictor}] w={cost_weight}"),
             Policy::Oracle { .. } => "oracle".into(),
+            Policy::Hybrid { predictor, cost_weight, .. } => format!("hybrid[{predictor}] λ={cost_weight}"),
         }
     }
 
@@ -224,6 +314,12 @@ impl Policy {
                     vec![]
                 }
                 Policy::Router { models, .. } | Policy::Oracle { models } => models.iter().map(String::as_str).collect(),
+                Policy::Hybrid { options, .. } => {
+                    for o in options {
+                        walk(&o.policy, out);
+                    }
+                    vec![]
+                }
             };
             for m in names {
                 if !out.contains(&m) {
@@ -246,6 +342,7 @@ impl Policy {
             Policy::Mixture { low, high, .. } => format!("{} | {}", low.route(), high.route()),
             Policy::Router { predictor, .. } => format!("router[{predictor}]"),
             Policy::Oracle { .. } => "oracle".into(),
+            Policy::Hybrid { predictor, .. } => format!("hybrid[{predictor}]"),
         }
     }
 }
@@ -270,6 +367,24 @@ mod tests {
     fn unknown_fields_and_kinds_are_rejected() {
         assert!(serde_json::from_str::<Policy>(r#"{"kind":"single","model":"a","extra":1}"#).is_err());
         assert!(serde_json::from_str::<Policy>(r#"{"kind":"teleport","model":"a"}"#).is_err());
+    }
+
+    #[test]
+    fn hybrid_round_trips_through_json_and_lists_its_options_models() {
+        let json = r#"{"kind":"hybrid","predictor":"p","options":[
+            {"policy":{"kind":"single","model":"a"},"quality":{"constant":0.0,"weights":{"a":1.0}},"cost":{"constant":2.0}},
+            {"policy":{"kind":"cascade","stages":["a","b"],"thresholds":["-inf"]},
+             "quality":{"constant":0.1,"weights":{"a":0.5,"b":0.25}},"cost":{"constant":3.0,"weights":{"a":-1.0}}}],
+            "cost_weight":0.5}"#;
+        let p: Policy = serde_json::from_str(json).unwrap();
+        assert_eq!(p.models(), vec!["a", "b"]);
+        assert_eq!(serde_json::from_str::<Policy>(&serde_json::to_string(&p).unwrap()).unwrap(), p);
+        let Policy::Hybrid { options, router_cost, .. } = &p else { panic!("not a hybrid") };
+        assert_eq!(*router_cost, 0.0);
+        // 0.1 + 0.5·p_a + 0.25·p_b, in model-name order.
+        assert_eq!(options[1].quality.value(|m| if m == "a" { 0.5 } else { 1.0 }), 0.1 + 0.25 + 0.25);
+        assert!(p.describe().starts_with("hybrid[p]"));
+        assert!(serde_json::from_str::<Policy>(&json.replace("\"constant\":2.0", "\"constant\":2.0,\"x\":1")).is_err());
     }
 
     #[test]

@@ -26,7 +26,10 @@ pub enum Predictor {
         models: Vec<String>,
         /// Per model, one coefficient per feature dimension.
         coefficients: Vec<Vec<f64>>,
-        /// Per model, the intercept.
+        /// Per model, the intercept; `"inf"`/`"-inf"` for a model whose training
+        /// labels were all 1 or all 0 (a constant predictor, with zero coefficients).
+        #[serde(with = "crate::float::vec")]
+        #[schemars(with = "Vec<crate::float::ExtendedFloat>")]
         intercepts: Vec<f64>,
         /// Optional per-dimension mean subtracted before the dot product.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,6 +76,14 @@ impl Predictor {
                     || feature_scale.as_ref().is_some_and(|s| s.len() != dim)
                 {
                     return Err(PolicyError::Invalid(format!("logistic predictor does not match the {dim}-d features")));
+                }
+                let finite = |v: &Option<Vec<f64>>| v.as_ref().is_none_or(|v| v.iter().all(|x| x.is_finite()));
+                if intercepts.iter().any(|b| b.is_nan())
+                    || coefficients.iter().flatten().any(|c| !c.is_finite())
+                    || !finite(feature_mean)
+                    || !finite(feature_scale)
+                {
+                    return Err(PolicyError::Invalid("logistic predictor has a NaN or infinite weight".into()));
                 }
                 let mut z = vec![0.0; dim];
                 let mut out = vec![Vec::with_capacity(subset.len()); models.len()];
@@ -148,5 +159,34 @@ pub fn sigmoid(t: f64) -> f64 {
     } else {
         let e = t.exp();
         e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Features, ModelColumns};
+
+    #[test]
+    fn constant_predictors_have_infinite_intercepts_that_survive_json() {
+        let p = Predictor::Logistic {
+            models: vec!["a".into(), "b".into()],
+            coefficients: vec![vec![0.0], vec![0.0]],
+            intercepts: vec![f64::INFINITY, f64::NEG_INFINITY],
+            feature_mean: None,
+            feature_scale: None,
+        };
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains(r#""intercepts":["inf","-inf"]"#), "{json}");
+        assert_eq!(serde_json::from_str::<Predictor>(&json).unwrap(), p);
+        let col = |name: &str| ModelColumns {
+            name: name.into(),
+            quality: vec![1.0; 2],
+            confidence: None,
+            cost: vec![1.0; 2],
+        };
+        let features = Features { source: "t".into(), dim: 1, values: vec![-3.0, 3.0] };
+        let d = Dataset::new(vec!["q0".into(), "q1".into()], None, vec![col("a"), col("b")], Some(features)).unwrap();
+        assert_eq!(p.predict(&d, &[0, 1]).unwrap(), vec![vec![1.0, 1.0], vec![0.0, 0.0]]);
     }
 }

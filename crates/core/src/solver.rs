@@ -106,6 +106,13 @@ pub trait Solver: Send + Sync {
     fn propose(&self, problem: &Problem<'_>, ctx: &mut Context<'_>) -> Result<Proposal, SolverError>;
 }
 
+/// What the engine knows when it builds a solver from an experiment file.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildContext<'a> {
+    /// Directory of the experiment file; relative paths in parameters resolve here.
+    pub base_dir: &'a std::path::Path,
+}
+
 /// One parameter of a solver, for help text and docs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParamDoc {
@@ -130,6 +137,12 @@ pub trait SolverEntry: Sync {
     /// Checks the parameters and builds the solver. Errors are plain messages; the
     /// engine adds file, line and key.
     fn build(&self, params: serde_json::Value) -> Result<Box<dyn Solver>, String>;
+
+    /// Builds with knowledge of where the experiment file lives, for solvers whose
+    /// parameters name files (plugins). Most solvers need no context.
+    fn build_with(&self, params: serde_json::Value, _ctx: &BuildContext<'_>) -> Result<Box<dyn Solver>, String> {
+        self.build(params)
+    }
 
     /// Parameters as documented in the schema.
     fn params_doc(&self) -> Vec<ParamDoc> {
