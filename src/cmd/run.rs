@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context as _;
+use cascadelab_engine::plan::SplitPlan;
 use cascadelab_engine::{Plan, RunOptions, Study, output};
 
 /// Arguments of `cascadelab run`.
@@ -31,12 +32,25 @@ pub struct Args {
     /// `[split] file = ...`.
     #[arg(long, value_name = "FILE")]
     pub write_splits: Option<PathBuf>,
+    /// Draw N random splits instead of the experiment's `[split] repeats` (random
+    /// splits only), for tests and quick runs; split i keeps seed + i, so the first
+    /// N splits are those of the full study.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeats: Option<u32>,
 }
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let plan = Plan::from_file(&args.experiment, args.data_dir.as_deref())?;
+    let mut plan = Plan::from_file(&args.experiment, args.data_dir.as_deref())?;
+    if let Some(n) = args.repeats {
+        match &mut plan.split {
+            SplitPlan::Random { repeats, .. } => *repeats = n as usize,
+            _ => {
+                anyhow::bail!("--repeats applies to random splits only; {} sets its splits", args.experiment.display())
+            }
+        }
+    }
     let target = args.out.clone().unwrap_or_else(|| output::default_target(&args.experiment));
     // Refuse before the work, not after it.
     output::check_target(&target, args.force)?;

@@ -1,6 +1,7 @@
 //! `cascadelab run` and `cascadelab validate` end to end: the experiments of the
 //! repository (snapshots of `summary.md` and `envelope.csv`), determinism across
-//! thread counts, the results directory's safety rules, frozen splits.
+//! thread counts with every kind of solver and every result file, the results
+//! directory's safety rules, frozen splits, `--repeats`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -25,13 +26,21 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// Every file of a results directory, by name.
+/// Every file of a results directory (subdirectories included), by relative path.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-        .collect();
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(dir, dir, &mut v);
     v.sort();
     v
 }
@@ -39,6 +48,41 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn tiny() -> PathBuf {
     util::fixtures("experiments").join("tiny.toml")
 }
+
+/// tiny.toml with its data paths made absolute, to run from another directory.
+fn tiny_elsewhere() -> String {
+    let abs = |f: &str| format!("path = {:?}", util::fixtures("experiments/data").join(f).display().to_string());
+    read(&tiny())
+        .replace("path = \"data/tiny.csv\"", &abs("tiny.csv"))
+        .replace("path = \"data/tiny.embeddings.csv\"", &abs("tiny.embeddings.csv"))
+}
+
+/// The result files every run writes with the default outputs, whatever its data.
+const ALWAYS: &[&str] = &[
+    "frontier.csv",
+    "curves.csv",
+    "policies.json",
+    "envelope.csv",
+    "metrics.csv",
+    "first_order.csv",
+    "summary.md",
+    "plots/frontier.svg",
+    "splits.csv",
+    "manifest.json",
+];
+
+/// The result files of data with confidence and a pairwise solver.
+const WITH_CASCADES: &[&str] = &[
+    "comparisons.csv",
+    "diagnostics/benefit.json",
+    "diagnostics/benefit_bins.csv",
+    "diagnostics/shadow_prices.json",
+    "plots/envelope-hull.svg",
+    "plots/shadow-price.svg",
+];
+
+/// The result files of a router solver.
+const WITH_ROUTER: &[&str] = &["decomposition.csv", "predictor_auroc.csv"];
 
 /// `envelope.csv` for a snapshot (the whole file is megabytes): its row count, then
 /// split 0's first and last point of each curve and every switching point.
@@ -85,7 +129,8 @@ fn every_experiment_of_the_repository_runs_and_matches_its_snapshot() {
     let mut ran = 0;
     for exp in experiment_files() {
         let rel = exp.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
-        if rel.starts_with("experiments/zellinger/") && util::shared_data().is_none() {
+        let shared = rel.starts_with("experiments/zellinger/") || rel.starts_with("experiments/routerbench/");
+        if shared && util::shared_data().is_none() {
             println!("skipped {rel}: ../shared/data is not present");
             continue;
         }
@@ -94,17 +139,26 @@ fn every_experiment_of_the_repository_runs_and_matches_its_snapshot() {
         let o = cascadelab(&root, &["run", &rel, "--out", target.to_str().unwrap(), "--quiet"]);
         ok(&o);
         assert!(o.stderr.is_empty(), "--quiet prints nothing: {}", util::stderr(&o));
-        for f in [
-            "frontier.csv",
-            "curves.csv",
-            "policies.json",
-            "envelope.csv",
-            "summary.md",
-            "frontier.svg",
-            "splits.csv",
-            "manifest.json",
-        ] {
+        let routerbench = rel.starts_with("experiments/routerbench/");
+        let mut expected: Vec<&str> = ALWAYS.to_vec();
+        if !routerbench {
+            expected.extend(WITH_CASCADES);
+        }
+        if routerbench || rel.starts_with("experiments/zellinger/") {
+            expected.extend(WITH_ROUTER);
+        }
+        for f in &expected {
             assert!(target.join(f).is_file(), "{rel}: {f} is missing");
+        }
+        let written: Vec<String> = files(&target).into_iter().map(|f| f.0).collect();
+        for f in &written {
+            assert!(
+                expected.contains(&f.as_str()) || (!routerbench && f.starts_with("plots/benefit-")),
+                "{rel}: unexpected file {f}"
+            );
+        }
+        if !routerbench {
+            assert!(written.iter().any(|f| f.starts_with("plots/benefit-")), "{rel}: no benefit plot");
         }
         insta::assert_snapshot!(format!("summary__{stem}"), read(&target.join("summary.md")));
         insta::assert_snapshot!(format!("envelope__{stem}"), envelope_excerpt(&read(&target.join("envelope.csv"))));
@@ -125,7 +179,13 @@ fn outputs_are_identical_whatever_the_thread_count() {
     ok(&cascadelab(out.path(), &["run", exp.to_str().unwrap(), "--out", "one", "--threads", "1", "--quiet"]));
     ok(&cascadelab(out.path(), &["run", exp.to_str().unwrap(), "--out", "two", "--threads", "2", "--quiet"]));
     let (a, b) = (files(&one), files(&two));
-    assert_eq!(a.len(), 8);
+    let names: Vec<&str> = a.iter().map(|f| f.0.as_str()).collect();
+    for f in ALWAYS.iter().chain(WITH_CASCADES).chain(WITH_ROUTER) {
+        assert!(names.contains(f), "{f} is missing: {names:?}");
+    }
+    // Three full-sample pairs of the tiny pool, one benefit plot each.
+    assert_eq!(names.iter().filter(|f| f.starts_with("plots/benefit-")).count(), 3, "{names:?}");
+    assert_eq!(a.len(), b.len());
     for ((na, ba), (nb, bb)) in a.iter().zip(&b) {
         assert_eq!(na, nb);
         assert!(ba == bb, "{na} differs between --threads 1 and --threads 2");
@@ -162,12 +222,7 @@ fn an_existing_results_directory_is_kept_without_force() {
 fn an_interrupted_run_leaves_no_complete_looking_results() {
     let out = tempfile::tempdir().unwrap();
     // Enough splits on one thread to take several seconds.
-    let text = read(&tiny())
-        .replace(
-            "path = \"data/tiny.csv\"",
-            &format!("path = {:?}", util::fixtures("experiments/data/tiny.csv").display().to_string()),
-        )
-        .replace("repeats = 8", "repeats = 4000");
+    let text = tiny_elsewhere().replace("repeats = 8", "repeats = 4000");
     let exp = out.path().join("long.toml");
     std::fs::write(&exp, text).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_cascadelab"))
@@ -211,13 +266,10 @@ fn written_splits_freeze_a_study() {
         &["run", exp.to_str().unwrap(), "--out", "drawn", "--write-splits", "splits.csv", "--quiet"],
     ));
     assert_eq!(read(&out.path().join("splits.csv")), read(&out.path().join("drawn/splits.csv")));
-    let data = util::fixtures("experiments/data/tiny.csv");
-    let frozen = read(&exp)
-        .replace("path = \"data/tiny.csv\"", &format!("path = {:?}", data.display().to_string()))
-        .replace("repeats = 8\n", "file = \"splits.csv\"\n");
+    let frozen = tiny_elsewhere().replace("repeats = 8\n", "file = \"splits.csv\"\n");
     std::fs::write(out.path().join("frozen.toml"), frozen).unwrap();
     ok(&cascadelab(out.path(), &["run", "frozen.toml", "--out", "frozen", "--quiet"]));
-    for f in ["frontier.csv", "curves.csv", "envelope.csv", "policies.json", "splits.csv"] {
+    for f in ["frontier.csv", "curves.csv", "envelope.csv", "policies.json", "splits.csv", "first_order.csv"] {
         assert!(
             read(&out.path().join("drawn").join(f)) == read(&out.path().join("frozen").join(f)),
             "{f} differs with frozen splits"
@@ -262,4 +314,31 @@ fn an_unset_data_dir_is_explained_with_the_data_source() {
     let o = cascadelab(out.path(), &["validate", "gsm8k.toml"]);
     assert!(!o.status.success());
     insta::assert_snapshot!("unset_data_dir", util::stderr(&o));
+}
+
+#[test]
+fn repeats_override_draws_the_first_splits_of_the_study() {
+    let out = tempfile::tempdir().unwrap();
+    let exp = tiny();
+    let exp = exp.to_str().unwrap();
+    ok(&cascadelab(out.path(), &["run", exp, "--out", "all", "--quiet"]));
+    ok(&cascadelab(out.path(), &["run", exp, "--out", "three", "--repeats", "3", "--quiet"]));
+    let summary = read(&out.path().join("three/summary.md"));
+    assert!(summary.contains("3 random calibration/test splits"), "{summary}");
+    // Split i keeps seed + i: the three splits are the full study's first three.
+    let all = read(&out.path().join("all/splits.csv"));
+    let three = read(&out.path().join("three/splits.csv"));
+    let first: Vec<&str> = all
+        .lines()
+        .filter(|l| l.split(',').next().and_then(|s| s.parse::<usize>().ok()).is_none_or(|i| i < 3))
+        .collect();
+    assert_eq!(three.lines().collect::<Vec<_>>(), first);
+    // A study with the data's own split has no repeats to change.
+    std::fs::write(out.path().join("own.toml"), tiny_elsewhere().replace("repeats = 8\n", "source = \"data\"\n"))
+        .unwrap();
+    let o = cascadelab(out.path(), &["run", "own.toml", "--out", "own", "--repeats", "3", "--quiet"]);
+    assert!(!o.status.success());
+    assert!(util::stderr(&o).contains("--repeats applies to random splits only"), "{}", util::stderr(&o));
+    let o = cascadelab(out.path(), &["run", exp, "--out", "zero", "--repeats", "0", "--quiet"]);
+    assert!(!o.status.success(), "--repeats 0 is refused");
 }

@@ -114,7 +114,10 @@ pub struct ReportSection {
     pub quality_levels: Option<Vec<f64>>,
     /// Which result files to write (`manifest.json` and `splits.csv` are always
     /// written).
-    #[schemars(extend("default" = ["frontier", "curves", "policies", "envelope", "summary", "plots"]))]
+    #[schemars(extend("default" = [
+        "frontier", "curves", "policies", "envelope", "comparisons", "metrics", "first-order", "diagnostics",
+        "decomposition", "summary", "plots"
+    ]))]
     pub outputs: Option<Vec<OutputKind>>,
 }
 
@@ -130,19 +133,38 @@ pub enum OutputKind {
     Policies,
     /// `envelope.csv`: calibration-frontier points with switching points.
     Envelope,
-    /// `summary.md`: metrics, single models, pool and pairs.
+    /// `comparisons.csv`: every curve against the pairwise envelope (midpoint gap,
+    /// dominance share, band-width ratio).
+    Comparisons,
+    /// `metrics.csv`: other tools' metrics of every median curve (AIQ, AUC,
+    /// max_diff, RouterArena score, ΔIBC).
+    Metrics,
+    /// `first_order.csv`: G_j, K_j and λ_j of every calibration-frontier cascade.
+    FirstOrder,
+    /// `diagnostics/`: escalation benefit of every full-sample pair and shadow prices
+    /// of the full-sample pairwise envelope (JSON and CSV).
+    Diagnostics,
+    /// `decomposition.csv` and `predictor_auroc.csv`: the router against the
+    /// embedding cascade and the cascades, and the test AUROC of its predictors.
+    Decomposition,
+    /// `summary.md`: every section of the report.
     Summary,
-    /// `frontier.svg`: the curves with their bands and the single models.
+    /// `plots/*.svg`: the frontiers with their bands, and the diagnostics' plots.
     Plots,
 }
 
 impl OutputKind {
     /// Every optional output, in writing order.
-    pub const ALL: [OutputKind; 6] = [
+    pub const ALL: [OutputKind; 11] = [
         OutputKind::Frontier,
         OutputKind::Curves,
         OutputKind::Policies,
         OutputKind::Envelope,
+        OutputKind::Comparisons,
+        OutputKind::Metrics,
+        OutputKind::FirstOrder,
+        OutputKind::Diagnostics,
+        OutputKind::Decomposition,
         OutputKind::Summary,
         OutputKind::Plots,
     ];

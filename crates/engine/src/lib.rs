@@ -5,17 +5,22 @@
 //! every solver through the explicit [`registry`] → [`Study`] loads the data and
 //! draws the splits → [`results::run`] runs every split in parallel
 //! ([`protocol`]: pool and solvers on calibration, every candidate evaluated on
-//! calibration and test, `selected` and `test-envelope` curves on the common grid)
-//! and aggregates ([`aggregate`]) → [`output`] writes the results directory
-//! atomically ([`summary`], [`plot`]).
+//! calibration and test, `selected` and `test-envelope` curves on the common grid,
+//! first-order diagnostics of the calibration frontiers, test AUROC of the
+//! predictors) and aggregates ([`aggregate`]), with the full-sample theory
+//! diagnostics ([`theory`]) → [`output`] writes the results directory atomically:
+//! the curves, comparisons with the pairwise envelope and the router decomposition
+//! ([`compare`]), other tools' metrics ([`literature`]), [`summary`] and [`plot`]s.
 //!
 //! Architecture invariant: the engine knows no solver's internals, only the
 //! `Solver` trait and the registry; solvers never see test data.
 #![deny(missing_docs)]
 
 pub mod aggregate;
+pub mod compare;
 pub mod error;
 pub mod experiment;
+pub mod literature;
 pub mod output;
 pub mod plan;
 pub mod plot;
@@ -25,6 +30,7 @@ pub mod results;
 pub mod split;
 pub mod study;
 pub mod summary;
+pub mod theory;
 
 pub use error::{ConfigError, EngineError};
 pub use plan::{DataDir, Plan};

@@ -15,13 +15,15 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::compare::{self, Reading};
 use crate::error::EngineError;
 use crate::experiment::OutputKind;
 use crate::plan::DataDirOrigin;
 use crate::protocol;
 use crate::results::{CurveKind, RunResults};
 use crate::study::{SplitOrigin, Study};
-use crate::{plot, split, summary};
+use crate::theory::{self, Theory};
+use crate::{literature, plot, split, summary};
 
 /// A float cell: shortest round-trip form.
 pub fn num(x: f64) -> String {
@@ -193,6 +195,242 @@ pub fn policies_json(study: &Study, results: &RunResults) -> Vec<u8> {
     out
 }
 
+/// `comparisons.csv`: every curve against the pairwise envelope, both kinds (see
+/// [`crate::compare`] for the columns and the reading's thresholds).
+pub fn comparisons_csv(study: &Study, results: &RunResults) -> Vec<u8> {
+    let rows = compare::against_envelope(study, results).into_iter().map(|c| comparison_row(&c, None));
+    csv_bytes(&COMPARISON_HEADER[1..], rows.map(|r| r[1..].to_vec()))
+}
+
+const COMPARISON_HEADER: [&str; 11] = [
+    "comparison",
+    "curve",
+    "reference",
+    "kind",
+    "gap_mid",
+    "split_gap_mid",
+    "splits_mid",
+    "dominance_share",
+    "common_points",
+    "band_width_ratio",
+    "reading",
+];
+
+fn comparison_row(c: &compare::Comparison, name: Option<&str>) -> Vec<String> {
+    vec![
+        name.unwrap_or_default().to_string(),
+        c.curve.clone(),
+        c.reference.clone(),
+        c.kind.label().into(),
+        opt(c.gap_mid),
+        opt(c.split_gap_mid),
+        c.splits_mid.to_string(),
+        opt(c.dominance),
+        c.common_points.to_string(),
+        opt(c.band_ratio),
+        Reading::of(c).words("the reference"),
+    ]
+}
+
+/// `decomposition.csv`: the router decomposition's named comparisons; `None`
+/// without a router solver.
+pub fn decomposition_csv(study: &Study, results: &RunResults) -> Option<Vec<u8>> {
+    let d = compare::decomposition(study, results)?;
+    let rows = d.rows.iter().map(|r| comparison_row(&r.comparison, Some(r.name)));
+    Some(csv_bytes(&COMPARISON_HEADER, rows))
+}
+
+/// `predictor_auroc.csv`: per split, solver, predictor and model, the test AUROC
+/// of the predictor's p̂ for the model's quality, beside that of the model's own
+/// confidence; `None` when no solver fitted a predictor.
+pub fn predictor_auroc_csv(study: &Study, results: &RunResults) -> Option<Vec<u8>> {
+    let mut rows = Vec::new();
+    for s in &results.splits {
+        for (si, sr) in s.solvers.iter().enumerate() {
+            for p in &sr.auroc {
+                for (m, v) in &p.models {
+                    let conf = study.data().model_index(m).and_then(|i| s.confidence_auroc[i]);
+                    rows.push(vec![
+                        s.index.to_string(),
+                        study.plan.solvers[si].name.clone(),
+                        p.predictor.clone(),
+                        m.clone(),
+                        opt(*v),
+                        opt(conf),
+                    ]);
+                }
+            }
+        }
+    }
+    (!rows.is_empty()).then(|| csv_bytes(&["split", "solver", "predictor", "model", "auroc", "confidence_auroc"], rows))
+}
+
+/// `metrics.csv`: other tools' metrics of every median curve (see
+/// [`crate::literature`]); ΔIBC in percent.
+pub fn metrics_csv(study: &Study, results: &RunResults) -> Vec<u8> {
+    let rows = literature::all(study, &results.curves).into_iter().map(|m| {
+        vec![
+            m.curve,
+            m.kind.label().into(),
+            opt(m.aiq),
+            opt(m.auc),
+            opt(m.max_diff),
+            opt(m.arena),
+            opt(m.arena_cost),
+            opt(m.delta_ibc_mid),
+        ]
+    });
+    csv_bytes(
+        &["curve", "kind", "aiq", "auc", "max_diff", "routerarena_best", "routerarena_cost", "delta_ibc_mid_pct"],
+        rows,
+    )
+}
+
+/// `first_order.csv`: per split, curve and calibration-frontier cascade, one row
+/// per interior boundary j: G_j, K_j and λ_j by the local window and by 30
+/// equal-width bins, on the calibration subset; `analytic_slope` (two-stage
+/// cascades) is Δ(τ)/c̄_H.
+pub fn first_order_csv(results: &RunResults) -> Vec<u8> {
+    let mut rows = Vec::new();
+    for s in &results.splits {
+        for c in &results.curves {
+            let Some(f) = results.family(s.index, c.solver, &c.family) else { continue };
+            for p in &f.first_order {
+                for b in &p.report.boundaries {
+                    rows.push(vec![
+                        s.index.to_string(),
+                        c.label.clone(),
+                        p.rank.to_string(),
+                        num(p.calibration_cost),
+                        p.report.stages.len().to_string(),
+                        b.boundary.to_string(),
+                        b.model.clone(),
+                        num(b.tau),
+                        b.reaching.to_string(),
+                        opt(b.gain_window),
+                        opt(b.cost_window),
+                        opt(b.lambda_window),
+                        opt(b.gain_binned),
+                        opt(b.cost_binned),
+                        opt(b.lambda_binned),
+                        opt(p.analytic_slope),
+                    ]);
+                }
+            }
+        }
+    }
+    csv_bytes(
+        &[
+            "split",
+            "curve",
+            "rank",
+            "calibration_cost",
+            "stages",
+            "boundary",
+            "model",
+            "tau",
+            "reaching",
+            "gain_window",
+            "cost_window",
+            "lambda_window",
+            "gain_binned",
+            "cost_binned",
+            "lambda_binned",
+            "analytic_slope",
+        ],
+        rows,
+    )
+}
+
+fn json_bytes(v: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// `diagnostics/benefit.json`, `diagnostics/benefit_bins.csv` and
+/// `diagnostics/shadow_prices.json`.
+pub fn diagnostics_files(t: &Theory) -> Vec<(String, Vec<u8>)> {
+    let failures: Vec<Value> =
+        t.failures.iter().map(|f| json!({ "low": f.low, "high": f.high, "error": f.message })).collect();
+    let benefit = json!({
+        "queries": t.queries,
+        "sample": "full",
+        "pairs": t.benefits,
+        "failures": failures,
+    });
+    let mut rows = Vec::new();
+    for b in &t.benefits {
+        for x in &b.bins {
+            rows.push(vec![
+                b.low.clone(),
+                b.high.clone(),
+                x.bin.to_string(),
+                x.queries.to_string(),
+                num(x.score_lo),
+                num(x.score_hi),
+                num(x.score_mean),
+                num(x.m_low),
+                num(x.m_high),
+                num(x.delta),
+                opt(x.se_delta),
+                num(x.fit),
+                num(x.violation),
+            ]);
+        }
+    }
+    let bins = csv_bytes(
+        &[
+            "low",
+            "high",
+            "bin",
+            "queries",
+            "score_lo",
+            "score_hi",
+            "score_mean",
+            "m_low",
+            "m_high",
+            "delta",
+            "se_delta",
+            "isotonic_fit",
+            "violation",
+        ],
+        rows,
+    );
+    let prices = match &t.prices {
+        Ok(p) => json!({ "sample": "full", "envelope": "exact", "envelope_points": t.envelope_points, "prices": p }),
+        Err(e) => json!({ "sample": "full", "envelope": "exact", "error": e }),
+    };
+    vec![
+        ("diagnostics/benefit.json".into(), json_bytes(&benefit)),
+        ("diagnostics/benefit_bins.csv".into(), bins),
+        ("diagnostics/shadow_prices.json".into(), json_bytes(&prices)),
+    ]
+}
+
+/// The diagnostics' plots: `plots/benefit-<L>--<H>.svg` per pair,
+/// `plots/envelope-hull.svg` and `plots/shadow-price.svg` (a plot that fails to
+/// draw is left out).
+pub fn diagnostics_plots(study: &Study, t: &Theory) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for (b, name) in t.benefits.iter().zip(theory::benefit_plot_names(&t.benefits)) {
+        if let Ok(svg) = cascadelab_diagnostics::plot::benefit_svg(b) {
+            files.push((name, svg.into_bytes()));
+        }
+    }
+    if let Ok(p) = &t.prices {
+        let title = format!("{}: exact pairwise envelope, full sample", study.plan.name);
+        if let Ok(svg) = cascadelab_diagnostics::plot::frontier_svg(p, &title) {
+            files.push(("plots/envelope-hull.svg".into(), svg.into_bytes()));
+        }
+        let title = format!("{}: shadow price dQ/dB, full sample", study.plan.name);
+        if let Ok(svg) = cascadelab_diagnostics::plot::shadow_price_svg(p, &title) {
+            files.push(("plots/shadow-price.svg".into(), svg.into_bytes()));
+        }
+    }
+    files
+}
+
 /// A path for the manifest: relative to `${data_dir}` or the experiment's
 /// directory when under one, else the file name (never absolute).
 fn portable(study: &Study, p: &Path) -> String {
@@ -269,15 +507,39 @@ pub fn result_files(study: &Study, results: &RunResults) -> Result<Vec<(String, 
         if !outputs.contains(&kind) {
             continue;
         }
-        let (name, bytes) = match kind {
-            OutputKind::Frontier => ("frontier.csv", frontier_csv(study, results)),
-            OutputKind::Curves => ("curves.csv", curves_csv(study, results)),
-            OutputKind::Policies => ("policies.json", policies_json(study, results)),
-            OutputKind::Envelope => ("envelope.csv", envelope_csv(results)),
-            OutputKind::Summary => ("summary.md", summary::summary_md(study, results).into_bytes()),
-            OutputKind::Plots => ("frontier.svg", plot::frontier_svg(study, results).into_bytes()),
-        };
-        files.push((name.to_string(), bytes));
+        match kind {
+            OutputKind::Frontier => files.push(("frontier.csv".into(), frontier_csv(study, results))),
+            OutputKind::Curves => files.push(("curves.csv".into(), curves_csv(study, results))),
+            OutputKind::Policies => files.push(("policies.json".into(), policies_json(study, results))),
+            OutputKind::Envelope => files.push(("envelope.csv".into(), envelope_csv(results))),
+            OutputKind::Comparisons => {
+                if compare::reference(study, results).is_some() {
+                    files.push(("comparisons.csv".into(), comparisons_csv(study, results)));
+                }
+            }
+            OutputKind::Metrics => files.push(("metrics.csv".into(), metrics_csv(study, results))),
+            OutputKind::FirstOrder => files.push(("first_order.csv".into(), first_order_csv(results))),
+            OutputKind::Diagnostics => {
+                if let Some(t) = &results.theory {
+                    files.extend(diagnostics_files(t));
+                }
+            }
+            OutputKind::Decomposition => {
+                if let Some(d) = decomposition_csv(study, results) {
+                    files.push(("decomposition.csv".into(), d));
+                }
+                if let Some(a) = predictor_auroc_csv(study, results) {
+                    files.push(("predictor_auroc.csv".into(), a));
+                }
+            }
+            OutputKind::Summary => files.push(("summary.md".into(), summary::summary_md(study, results).into_bytes())),
+            OutputKind::Plots => {
+                files.push(("plots/frontier.svg".into(), plot::frontier_svg(study, results).into_bytes()));
+                if let Some(t) = &results.theory {
+                    files.extend(diagnostics_plots(study, t));
+                }
+            }
+        }
     }
     files.push(("splits.csv".into(), split::write_splits(&study.splits, study.data())));
     let manifest = manifest_json(study, &files)?;
@@ -351,6 +613,9 @@ pub fn write_dir(target: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Res
         std::fs::create_dir(&tmp).map_err(|e| EngineError::io(&tmp, e))?;
         for (file, bytes) in files {
             let p = tmp.join(file);
+            if let Some(dir) = p.parent().filter(|d| *d != tmp) {
+                std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
+            }
             std::fs::write(&p, bytes).map_err(|e| EngineError::io(&p, e))?;
         }
         Ok(())
@@ -379,7 +644,11 @@ mod tests {
     use super::*;
 
     fn files(tag: &str) -> Vec<(String, Vec<u8>)> {
-        vec![("a.txt".into(), tag.as_bytes().to_vec()), ("manifest.json".into(), b"{}".to_vec())]
+        vec![
+            ("a.txt".into(), tag.as_bytes().to_vec()),
+            ("plots/deep/b.svg".into(), tag.as_bytes().to_vec()),
+            ("manifest.json".into(), b"{}".to_vec()),
+        ]
     }
 
     #[test]
@@ -393,6 +662,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(target.join("a.txt")).unwrap(), "one", "untouched without force");
         write_dir(&target, true, &files("two")).unwrap();
         assert_eq!(std::fs::read_to_string(target.join("a.txt")).unwrap(), "two");
+        assert_eq!(std::fs::read_to_string(target.join("plots/deep/b.svg")).unwrap(), "two", "subdirectories");
         // Nothing but the target is left beside it.
         let names: Vec<String> = std::fs::read_dir(target.parent().unwrap())
             .unwrap()
@@ -405,8 +675,8 @@ mod tests {
     fn a_failed_write_leaves_no_target_and_stale_temporaries_are_cleaned() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("study");
-        // A file name that cannot be created makes the write fail half-way.
-        let bad = vec![("a.txt".to_string(), b"x".to_vec()), ("no/such/dir.txt".to_string(), b"y".to_vec())];
+        // A file below a file cannot be created: the write fails half-way.
+        let bad = vec![("a.txt".to_string(), b"x".to_vec()), ("a.txt/b.txt".to_string(), b"y".to_vec())];
         assert!(write_dir(&target, false, &bad).is_err());
         assert!(!target.exists(), "no results directory after a failure");
         // A temporary of a dead process (pid far above pid_max) is removed by the next run.

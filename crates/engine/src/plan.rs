@@ -143,6 +143,18 @@ pub struct ReportPlan {
     pub outputs: BTreeSet<OutputKind>,
 }
 
+impl ReportPlan {
+    /// Whether any output needs the per-split first-order diagnostics.
+    pub fn needs_first_order(&self) -> bool {
+        self.outputs.contains(&OutputKind::FirstOrder) || self.outputs.contains(&OutputKind::Summary)
+    }
+
+    /// Whether any output needs the full-sample theory diagnostics.
+    pub fn needs_theory(&self) -> bool {
+        [OutputKind::Diagnostics, OutputKind::Summary, OutputKind::Plots].iter().any(|k| self.outputs.contains(k))
+    }
+}
+
 /// A checked experiment.
 #[derive(Debug)]
 pub struct Plan {
@@ -209,7 +221,7 @@ impl Plan {
         }
         let split = split_plan(&source, &file, &base_dir)?;
         let report = report_plan(&source, &file)?;
-        let solvers = solver_plans(&source, &file, registry)?;
+        let solvers = solver_plans(&source, &file, registry, &base_dir)?;
         Ok(Self {
             name,
             description: file.description.clone(),
@@ -324,6 +336,7 @@ fn solver_plans(
     source: &Source,
     file: &ExperimentFile,
     registry: &[&dyn SolverEntry],
+    base_dir: &Path,
 ) -> Result<Vec<SolverPlan>, ConfigError> {
     if file.solvers.is_empty() {
         return Err(source.error_at(&KeyPath::key("solvers"), Target::Key, "the experiment has no solver").with_hint(
@@ -393,8 +406,10 @@ fn solver_plans(
         let value = serde_json::to_value(&params).map_err(|e| {
             solver_error(source, i, "kind", Target::Value, format!("cannot read the solver's parameters: {e}"))
         })?;
-        let solver =
-            entry.build(value.clone()).map_err(|message| locate_param_error(source, i, &params, &kind, &message))?;
+        let context = cascadelab_core::BuildContext { base_dir };
+        let solver = entry
+            .build_with(value.clone(), &context)
+            .map_err(|message| locate_param_error(source, i, &params, &kind, &message))?;
         out.push(SolverPlan { name, kind: entry.kind(), params: value, solver });
     }
     Ok(out)

@@ -1,4 +1,4 @@
-//! `frontier.svg`: each curve's median `selected` line with its 10th–90th
+//! `plots/frontier.svg`: each curve's median `selected` line with its 10th–90th
 //! percentile band, its `test-envelope` median dashed, and the single models as
 //! labelled points. plotters' SVG backend without font features: text is written as
 //! SVG `<text>` with plotters' built-in size estimate, and the viewer's default

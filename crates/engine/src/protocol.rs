@@ -17,13 +17,20 @@
 //!   per route the test points, sorted by cost, form a polyline on the grid; the
 //!   envelope is the max over routes, then a running max along the grid
 //!   (undefined only below its cheapest point). It chooses on test: optimistic.
+//!
+//! Per split the engine also computes, from core types only: the first-order
+//! conditions of every calibration-frontier cascade on the calibration subset
+//! ([`PolicyFirstOrder`]), and, on test, the AUROC for correctness of every model's
+//! confidence and of every predictor a solver fitted ([`PredictorAuroc`]).
 
 use std::collections::BTreeMap;
 
 use cascadelab_core::{
-    Context, Curve, Evaluator, Frontier, ModelStats, Observer, Point, Policy, Pool, Predictors, Problem, SolverError,
-    model_stats,
+    Context, Curve, Dataset, Evaluator, Frontier, ModelStats, Observer, Point, Policy, Pool, Predictors, Problem,
+    Signal, SolverError, model_stats,
 };
+use cascadelab_diagnostics::{FirstOrderOptions, FirstOrderReport, first_order};
+use cascadelab_pairwise::confidence_auroc;
 use serde::Serialize;
 
 use crate::error::EngineError;
@@ -53,6 +60,34 @@ pub struct FamilyResult {
     pub selected: Vec<Option<f64>>,
     /// The `test-envelope` curve on the grid.
     pub envelope: Vec<Option<f64>>,
+    /// First-order diagnostics of the frontier's cascades on calibration (empty
+    /// when no output needs them).
+    pub first_order: Vec<PolicyFirstOrder>,
+}
+
+/// First-order diagnostics of one calibration-frontier cascade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyFirstOrder {
+    /// Position of the policy on the calibration frontier.
+    pub rank: usize,
+    /// Its calibration cost.
+    pub calibration_cost: f64,
+    /// G_j, K_j and λ_j at every interior boundary, on the calibration subset.
+    pub report: FirstOrderReport,
+    /// Two-stage cascades only: the analytic slope Δ(τ)/c̄_H, with Δ(τ) from 30
+    /// equal-width bins of s_L interpolated at τ (the report's binned gain) and c̄_H
+    /// the mean cost of H on calibration.
+    pub analytic_slope: Option<f64>,
+}
+
+/// Test AUROC for correctness of each model a predictor scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictorAuroc {
+    /// Id of the predictor in its solver's table.
+    pub predictor: String,
+    /// Per scored model, in the predictor's order: the model and the AUROC of p̂ for
+    /// its quality on the test queries (`None` with a single class).
+    pub models: Vec<(String, Option<f64>)>,
 }
 
 /// What one solver produced on one split.
@@ -64,6 +99,8 @@ pub struct SolverResult {
     pub families: Vec<FamilyResult>,
     /// The last value of every key the solver reported, by key.
     pub reports: BTreeMap<String, f64>,
+    /// Test AUROC of each of its predictors, by predictor id.
+    pub auroc: Vec<PredictorAuroc>,
 }
 
 /// Everything one split produced.
@@ -75,6 +112,9 @@ pub struct SplitResult {
     pub pool: Pool,
     /// Every model's statistics on test.
     pub test_stats: Vec<ModelStats>,
+    /// Per model (dataset order), the test AUROC of its confidence for its quality;
+    /// `None` without confidence or with a single class.
+    pub confidence_auroc: Vec<Option<f64>>,
     /// Per solver, in plan order.
     pub solvers: Vec<SolverResult>,
 }
@@ -122,6 +162,7 @@ pub fn run_split(study: &Study, index: usize) -> Result<SplitResult, EngineError
             SolverError::Failed(message) => EngineError::Solver { solver: sp.name.clone(), split: index, message },
         })?;
         let predictors = proposal.predictors;
+        let mut proxies = Proxies::default();
         let mut families = Vec::with_capacity(proposal.families.len());
         for family in proposal.families {
             let policy_error = |p: &Policy, message: String| EngineError::Policy {
@@ -163,17 +204,129 @@ pub fn run_split(study: &Study, index: usize) -> Result<SplitResult, EngineError
                 .collect();
             let selected = selected_curve(&entries.iter().map(|e| e.test).collect::<Vec<_>>(), &study.grid);
             let envelope = envelope_curve(data, &family.policies, &test_points, &single_test, &study.grid);
+            let first_order = if study.plan.report.needs_first_order() {
+                first_order_of(data, cal, &pool, &entries, &predictors, &mut proxies)
+            } else {
+                Vec::new()
+            };
             families.push(FamilyResult {
                 family: family.name,
                 candidates: family.policies.len(),
                 frontier: entries,
                 selected,
                 envelope,
+                first_order,
             });
         }
-        solvers.push(SolverResult { predictors, families, reports: recorder.0 });
+        let auroc = predictor_auroc(data, test, &predictors);
+        solvers.push(SolverResult { predictors, families, reports: recorder.0, auroc });
     }
-    Ok(SplitResult { index, pool, test_stats, solvers })
+    let confidence_auroc = data
+        .models
+        .iter()
+        .map(|m| {
+            let conf = m.confidence.as_ref()?;
+            let q: Vec<f64> = test.iter().map(|&i| m.quality[i]).collect();
+            let s: Vec<f64> = test.iter().map(|&i| conf[i]).collect();
+            confidence_auroc(&q, &s)
+        })
+        .collect();
+    Ok(SplitResult { index, pool, test_stats, confidence_auroc, solvers })
+}
+
+/// Per predictor id, a copy of the data whose confidence columns hold the
+/// predictor's p̂ on the calibration queries, so that a cascade deferring on p̂ can
+/// be diagnosed as a confidence cascade without predicting once per policy.
+#[derive(Default)]
+struct Proxies(BTreeMap<String, Option<Dataset>>);
+
+impl Proxies {
+    fn get(&mut self, data: &Dataset, cal: &[usize], predictors: &Predictors, id: &str) -> Option<&Dataset> {
+        self.0
+            .entry(id.to_string())
+            .or_insert_with(|| {
+                let p = predictors.get(id)?;
+                let predicted = p.predict(data, cal).ok()?;
+                let mut models = data.models.clone();
+                for m in &mut models {
+                    m.confidence = p.models().iter().position(|pm| *pm == m.name).map(|c| {
+                        let mut col = vec![f64::NAN; data.n_queries()];
+                        for (i, &q) in cal.iter().enumerate() {
+                            col[q] = predicted[c][i];
+                        }
+                        col
+                    });
+                }
+                Dataset::new(data.query_ids.clone(), data.source_split.clone(), models, None).ok()
+            })
+            .as_ref()
+    }
+}
+
+/// First-order diagnostics ([`first_order`], default options) of every cascade on a
+/// calibration frontier, on the calibration subset. Cascades deferring on a
+/// predictor are diagnosed on its p̂, computed once per predictor. A cascade the
+/// diagnostic cannot handle (a NaN score) is left out.
+fn first_order_of(
+    data: &Dataset,
+    cal: &[usize],
+    pool: &Pool,
+    entries: &[FrontierEntry],
+    predictors: &Predictors,
+    proxies: &mut Proxies,
+) -> Vec<PolicyFirstOrder> {
+    let options = FirstOrderOptions::default();
+    let mut out = Vec::new();
+    for (rank, e) in entries.iter().enumerate() {
+        let Policy::Cascade { stages, thresholds, signal } = &e.policy else { continue };
+        if stages.len() < 2 {
+            continue;
+        }
+        let report = match signal {
+            Signal::Confidence => first_order(data, cal, &e.policy, predictors, &options),
+            Signal::Predicted { predictor } => {
+                let Some(proxy) = proxies.get(data, cal, predictors, predictor) else { continue };
+                let as_confidence = Policy::Cascade {
+                    stages: stages.clone(),
+                    thresholds: thresholds.clone(),
+                    signal: Signal::Confidence,
+                };
+                first_order(proxy, cal, &as_confidence, &Predictors::new(), &options)
+            }
+        };
+        let Ok(report) = report else { continue };
+        let analytic_slope = match (stages.len(), report.boundaries.first()) {
+            (2, Some(b)) => data.model_index(&stages[1]).and_then(|h| {
+                let c_h = pool.stats[h].mean_cost;
+                b.gain_binned.filter(|_| c_h > 0.0).map(|g| g / c_h)
+            }),
+            _ => None,
+        };
+        out.push(PolicyFirstOrder { rank, calibration_cost: e.calibration.cost, report, analytic_slope });
+    }
+    out
+}
+
+/// Test AUROC of every model each predictor scores (models the data lacks, or a
+/// predictor that cannot run, are left out).
+fn predictor_auroc(data: &Dataset, test: &[usize], predictors: &Predictors) -> Vec<PredictorAuroc> {
+    predictors
+        .iter()
+        .filter_map(|(id, p)| {
+            let predicted = p.predict(data, test).ok()?;
+            let models = p
+                .models()
+                .iter()
+                .zip(&predicted)
+                .filter_map(|(name, scores)| {
+                    let m = data.model_index(name)?;
+                    let q: Vec<f64> = test.iter().map(|&i| data.models[m].quality[i]).collect();
+                    Some((name.clone(), confidence_auroc(&q, scores)))
+                })
+                .collect();
+            Some(PredictorAuroc { predictor: id.clone(), models })
+        })
+        .collect()
 }
 
 /// The `selected` curve: test points given in calibration-cost order, stably
@@ -330,6 +483,89 @@ mod tests {
         let mut v = vec![None, Some(0.2), Some(0.1), None, Some(0.3)];
         running_max(&mut v);
         assert_eq!(v, vec![None, Some(0.2), Some(0.2), Some(0.2), Some(0.3)]);
+    }
+
+    /// 120 queries, three models with confidence, and one feature per query that a
+    /// logistic predictor turns into p̂ (a different signal from the confidence).
+    fn data_with_predictor() -> (Dataset, Predictors) {
+        let n = 120;
+        let x: Vec<f64> = (0..n).map(|i| ((i * 37) % 101) as f64 / 50.0 - 1.0).collect();
+        let col = |name: &str, shift: f64, cost: f64| {
+            let quality: Vec<f64> = x.iter().map(|&v| if v + shift > 0.0 { 1.0 } else { 0.0 }).collect();
+            let confidence: Vec<f64> = (0..n).map(|i| ((i * 53 + 7) % 97) as f64 / 97.0 + quality[i] * 0.2).collect();
+            ModelColumns { name: name.into(), quality, confidence: Some(confidence), cost: vec![cost; n] }
+        };
+        let features =
+            cascadelab_core::Features { source: "test".into(), dim: 1, values: x.iter().map(|&v| v as f32).collect() };
+        let data = Dataset::new(
+            (0..n).map(|i| format!("q{i}")).collect(),
+            None,
+            vec![col("a", 0.0, 1.0), col("b", 0.4, 3.0), col("c", 0.8, 10.0)],
+            Some(features),
+        )
+        .unwrap();
+        let p = cascadelab_core::Predictor::Logistic {
+            models: vec!["a".into(), "b".into(), "c".into()],
+            coefficients: vec![vec![3.0], vec![2.0], vec![1.0]],
+            intercepts: vec![0.0, 0.5, 1.0],
+            feature_mean: None,
+            feature_scale: None,
+        };
+        (data, Predictors::from([("p".to_string(), p)]))
+    }
+
+    #[test]
+    fn first_order_of_predicted_cascades_equals_the_diagnostic_on_the_predictor() {
+        let (data, predictors) = data_with_predictor();
+        let cal: Vec<usize> = (0..data.n_queries()).filter(|i| i % 3 != 0).collect();
+        let pool = Pool::new(&data, &cal);
+        let predicted = Policy::Cascade {
+            stages: vec!["a".into(), "b".into(), "c".into()],
+            thresholds: vec![0.6, 0.55],
+            signal: Signal::Predicted { predictor: "p".into() },
+        };
+        let confident =
+            Policy::Cascade { stages: vec!["a".into(), "c".into()], thresholds: vec![0.5], signal: Signal::Confidence };
+        let entry = |policy: &Policy, cost: f64| FrontierEntry {
+            policy: policy.clone(),
+            calibration: pt(cost, 0.5),
+            test: pt(cost, 0.5),
+        };
+        let single = FrontierEntry { policy: Policy::Single { model: "a".into() }, ..entry(&confident, 0.5) };
+        let entries = vec![single, entry(&confident, 2.0), entry(&predicted, 3.0)];
+        let got = first_order_of(&data, &cal, &pool, &entries, &predictors, &mut Proxies::default());
+        // The single model is no cascade; the two cascades keep their frontier ranks.
+        assert_eq!(got.iter().map(|p| p.rank).collect::<Vec<_>>(), vec![1, 2]);
+        let options = FirstOrderOptions::default();
+        let direct = first_order(&data, &cal, &predicted, &predictors, &options).unwrap();
+        assert_eq!(got[1].report.boundaries, direct.boundaries, "the proxy data gives the predictor's own estimates");
+        assert_eq!(got[1].report.spread_window, direct.spread_window);
+        assert_eq!(got[1].report.boundaries.len(), 2);
+        assert_eq!(got[1].analytic_slope, None, "three stages have no single Δ/c_H");
+        let direct = first_order(&data, &cal, &confident, &predictors, &options).unwrap();
+        assert_eq!(got[0].report, direct);
+        // Two stages: Δ(τ)/c̄_H with c̄_H = 10 on calibration.
+        let expected = direct.boundaries[0].gain_binned.unwrap() / 10.0;
+        assert!((got[0].analytic_slope.unwrap() - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn predictor_auroc_scores_every_model_on_test() {
+        let (data, predictors) = data_with_predictor();
+        let test: Vec<usize> = (0..data.n_queries()).filter(|i| i % 3 == 0).collect();
+        let got = predictor_auroc(&data, &test, &predictors);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].predictor, "p");
+        let names: Vec<&str> = got[0].models.iter().map(|(m, _)| m.as_str()).collect();
+        assert_eq!(names, vec!["a", "b", "c"]);
+        // Quality is 1[x + shift > 0] and p̂ increases with x: every model is ranked perfectly.
+        for (m, v) in &got[0].models {
+            assert_eq!(*v, Some(1.0), "{m}");
+        }
+        // Without features nothing can be predicted: no entry, no panic.
+        let mut bare = data.clone();
+        bare.features = None;
+        assert!(predictor_auroc(&bare, &test, &predictors).is_empty());
     }
 
     #[test]

@@ -11,7 +11,14 @@ use schemars::{Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 /// Every registered solver, in the order `cascadelab solvers` lists them.
-pub static SOLVERS: &[&dyn SolverEntry] = &[&cascadelab_pairwise::ENTRY];
+pub static SOLVERS: &[&dyn SolverEntry] = &[
+    &cascadelab_pairwise::ENTRY,
+    &cascadelab_kstage::ENTRY,
+    &cascadelab_kstage::FIXED_CHAIN_ENTRY,
+    &cascadelab_randomized::ENTRY,
+    &cascadelab_router::ENTRY,
+    &cascadelab_plugin::ENTRY,
+];
 
 /// The entry of solver `kind` in `registry`.
 pub fn find<'r>(registry: &'r [&'r dyn SolverEntry], kind: &str) -> Option<&'r dyn SolverEntry> {
@@ -204,6 +211,9 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// Kinds that need a parameter to build (a plugin names its library or program).
+    const NEED_PARAMETERS: &[&str] = &["plugin"];
+
     #[test]
     fn every_registered_solver_is_documented() {
         assert!(!SOLVERS.is_empty(), "the registry lists no solver");
@@ -223,8 +233,25 @@ mod tests {
                     p.name
                 );
             }
-            // Defaults build: `[[solvers]] kind = "..."` alone must work.
-            assert!(e.build(json!({})).is_ok(), "solver `{}` does not build with default parameters", e.kind());
+            // Defaults build: `[[solvers]] kind = "..."` alone must work, except for
+            // solvers that cannot exist without naming something (a plugin's file);
+            // those must say which parameter is missing.
+            match e.build(json!({})) {
+                Ok(_) => assert!(!NEED_PARAMETERS.contains(&e.kind()), "`{}` builds with defaults", e.kind()),
+                Err(message) => {
+                    assert!(
+                        NEED_PARAMETERS.contains(&e.kind()),
+                        "solver `{}` does not build with default parameters: {message}",
+                        e.kind()
+                    );
+                    let names = params(*e);
+                    assert!(
+                        names.iter().any(|p| message.contains(&format!("`{}`", p.name))),
+                        "solver `{}`: the message for missing parameters names none: {message}",
+                        e.kind()
+                    );
+                }
+            }
             assert!(markdown(SOLVERS).contains(&format!("### `{}`", e.kind())));
             assert!(text(SOLVERS).contains(e.kind()));
         }

@@ -100,6 +100,9 @@ pub struct RunResults {
     pub splits: Vec<SplitResult>,
     /// Per family of every solver: solver order, then order of first appearance.
     pub curves: Vec<CurveSet>,
+    /// The full-sample theory diagnostics (when the data has confidence and an
+    /// output needs them).
+    pub theory: Option<crate::theory::Theory>,
 }
 
 impl RunResults {
@@ -198,7 +201,8 @@ pub fn assemble(study: &Study, splits: Vec<SplitResult>) -> RunResults {
             }
         })
         .collect();
-    RunResults { splits, curves }
+    let theory = if study.plan.report.needs_theory() { crate::theory::compute(study) } else { None };
+    RunResults { splits, curves, theory }
 }
 
 fn metrics(study: &Study, median: &[Option<f64>]) -> CurveMetrics {
@@ -226,6 +230,8 @@ mod tests {
     use cascadelab_core::{
         Context, Dataset, Entry, ModelColumns, Policy, Problem, Proposal, Solver, SolverEntry, SolverError,
     };
+
+    use crate::aggregate::Band;
     use cascadelab_data::Loaded;
     use schemars::JsonSchema;
     use serde::Deserialize;
@@ -281,9 +287,13 @@ mod tests {
     }
 
     fn study(toml: &str) -> Study {
+        study_of(toml, dataset())
+    }
+
+    fn study_of(toml: &str, dataset: Dataset) -> Study {
         let source = Source { path: PathBuf::from("test.toml"), text: toml.to_string() };
         let plan = Plan::from_source(source, &registry(), None).unwrap();
-        let loaded = Loaded { dataset: dataset(), files: vec![], notes: vec![] };
+        let loaded = Loaded { dataset, files: vec![], notes: vec![] };
         Study::from_loaded(plan, loaded).unwrap()
     }
 
@@ -320,5 +330,85 @@ mod tests {
             assert!(f.selected.last().unwrap().is_some(), "split {}", sp.index);
             assert!(f.frontier.windows(2).all(|w| w[0].calibration.cost < w[1].calibration.cost));
         }
+    }
+
+    #[test]
+    fn the_envelope_is_the_reference_and_theory_covers_every_full_sample_pair() {
+        let s = study(&format!("{HEAD}[[solvers]]\nkind = \"test-fail\"\n[[solvers]]\nkind = \"pairwise\"\n"));
+        let r = run(&s, &RunOptions { threads: Some(1), progress: false }).unwrap();
+        let env = crate::compare::reference(&s, &r).expect("a pairwise solver is the reference");
+        assert_eq!(env.label, "pairwise");
+        // Every other curve, both kinds; a curve against itself is no gain.
+        let rows = crate::compare::against_envelope(&s, &r);
+        let labels: Vec<(&str, &str)> = rows.iter().map(|c| (c.curve.as_str(), c.kind.label())).collect();
+        assert_eq!(labels, vec![("test-fail", "selected"), ("test-fail", "test-envelope")]);
+        let same = crate::compare::compare(&s, &r, env, env, CurveKind::Selected);
+        assert_eq!((same.gap_mid, same.split_gap_mid, same.dominance), (Some(0.0), Some(0.0), Some(0.0)));
+        assert_eq!(same.band_ratio, Some(1.0));
+        assert_eq!(same.splits_mid, 6);
+        assert_eq!(crate::compare::Reading::of(&same), crate::compare::Reading::NoGain);
+        // Theory on the full sample: one benefit per valid pair, prices of the envelope.
+        let t = r.theory.as_ref().expect("the data has confidence");
+        assert_eq!(t.queries, 200);
+        let pairs: Vec<(String, String)> = t.benefits.iter().map(|b| (b.low.clone(), b.high.clone())).collect();
+        let expected: Vec<(String, String)> = s
+            .full_pool
+            .pairs
+            .iter()
+            .map(|&(l, h)| (s.data().models[l].name.clone(), s.data().models[h].name.clone()))
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(pairs, expected);
+        let prices = t.prices.as_ref().unwrap();
+        assert_eq!(prices.raw.points.len(), t.envelope_points);
+        assert!(prices.hull.slopes_non_increasing);
+        // Every frontier cascade of the pairwise curve has first-order rows with Δ/c_H.
+        for sp in &r.splits {
+            let f = &sp.solvers[1].families[0];
+            let cascades = f.frontier.iter().filter(|e| matches!(e.policy, Policy::Cascade { .. })).count();
+            assert_eq!(f.first_order.len(), cascades, "split {}", sp.index);
+            assert!(f.first_order.iter().all(|p| p.report.boundaries.len() == 1));
+        }
+        // Without confidence there is no theory.
+        let mut bare = dataset();
+        for m in &mut bare.models {
+            m.confidence = None;
+        }
+        let s = study_of(&format!("{HEAD}[[solvers]]\nkind = \"test-fail\"\n"), bare);
+        let r = run(&s, &RunOptions { threads: Some(1), progress: false }).unwrap();
+        assert!(r.theory.is_none());
+        assert!(crate::compare::reference(&s, &r).is_none());
+        let names: Vec<String> = crate::output::result_files(&s, &r).unwrap().into_iter().map(|f| f.0).collect();
+        assert!(!names.iter().any(|n| n.starts_with("diagnostics/") || n == "comparisons.csv"), "{names:?}");
+    }
+
+    #[test]
+    fn other_metrics_of_a_flat_curve_follow_their_definitions() {
+        let s = study(&format!("{HEAD}[[solvers]]\nkind = \"test-fail\"\n"));
+        let r = run(&s, &RunOptions { threads: Some(1), progress: false }).unwrap();
+        let mut flat = r.curves[0].clone();
+        let q = 0.7;
+        let band = Some(Band { median: q, p10: q, p90: q, splits: 6 });
+        flat.selected = vec![band; s.grid.len()];
+        let m = crate::literature::metrics(&s, &flat, CurveKind::Selected);
+        // A flat curve over the whole grid: its hull is flat, and so is its AUC between
+        // the cheapest and the most expensive model (the grid's ends).
+        assert!((m.aiq.unwrap() - q).abs() < 1e-12, "{m:?}");
+        assert!((m.auc.unwrap() - q).abs() < 1e-12, "{m:?}");
+        // The best RouterArena score of equal qualities is at the cheapest point.
+        assert_eq!(m.arena_cost, Some(s.grid[0]));
+        assert_eq!(m.arena, cascadelab_metrics::routerarena::score(q, s.grid[0]));
+        // ΔIBC at the midpoint by hand.
+        let a = &s.anchors;
+        let mid = s.grid[s.grid.len() / 2];
+        let base = (a.q_max - a.q_low) / (a.c_exp - a.c_low);
+        let expected = ((q - a.q_low) / (mid - a.c_low) - base) / base * 100.0;
+        assert!((m.delta_ibc_mid.unwrap() - expected).abs() < 1e-9, "{m:?} vs {expected}");
+        // max_diff: q above the single-model hull at the cheapest grid point.
+        assert!(m.max_diff.unwrap() >= q - a.q_low - 1e-12);
+        // An undefined curve has no metric.
+        flat.selected = vec![None; s.grid.len()];
+        let m = crate::literature::metrics(&s, &flat, CurveKind::Selected);
+        assert_eq!((m.aiq, m.auc, m.max_diff, m.arena, m.delta_ibc_mid), (None, None, None, None, None));
     }
 }
