@@ -3,6 +3,7 @@
 
 mod util;
 
+mod docs;
 mod experiment_errors;
 mod inspect;
 mod plugins;

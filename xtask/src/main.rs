@@ -3,12 +3,14 @@
 
 use anyhow::{Result, bail};
 
+mod docs;
 mod quickstart;
 mod schema;
 
 const TASKS: &[(&str, &str)] = &[
     ("schema", "write schemas/experiment.schema.json from the experiment file types"),
     ("quickstart-data", "regenerate experiments/data/quickstart.csv from its synthetic specification"),
+    ("docs", "write the solver table of README.md from the registry (--check: fail if stale)"),
 ];
 
 fn main() -> Result<()> {
@@ -21,6 +23,7 @@ fn main() -> Result<()> {
     match task.as_str() {
         "schema" => schema::run(rest),
         "quickstart-data" => quickstart::run(rest),
+        "docs" => docs::run(rest),
         "help" | "--help" | "-h" => {
             usage();
             Ok(())
