@@ -15,7 +15,9 @@
 //!   calibration candidates. Candidates are grouped by route (a cascade's stage
 //!   list; each cascade route also gets its end models' single-model test points);
 //!   per route the test points, sorted by cost, form a polyline on the grid; the
-//!   envelope is the max over routes, then a running max along the grid
+//!   envelope is the max over routes and over the staircase of every test point
+//!   (a point serves every budget at or above its cost, so a route of one policy,
+//!   such as the oracle, counts too), then a running max along the grid
 //!   (undefined only below its cheapest point). It chooses on test: optimistic.
 //!
 //! Per split the engine also computes, from core types only: the first-order
@@ -360,7 +362,10 @@ pub fn envelope_curve(
             entry.1 = vec![a, b];
         }
     }
-    let mut best: Vec<Option<f64>> = vec![None; grid.len()];
+    // Every test point also serves every budget at or above its cost, so a route
+    // with a single point (the oracle, a lone model) still counts between grid points.
+    let staircase = Frontier::from_points(test);
+    let mut best: Vec<Option<f64>> = grid.iter().map(|&c| staircase.quality_at(c)).collect();
     for (mut points, ends) in routes.into_values() {
         points.extend(ends.iter().map(|&m| single_test[m]));
         let curve = Curve::from_points(&points);
@@ -476,6 +481,17 @@ mod tests {
         let gap = optimism(&env, &sel).unwrap();
         // Defined together at 1.75, 2.5, 2.75, 3.0, 3.5: gaps 0, .25, .25, .25, .25.
         assert!((gap - 0.2).abs() < 1e-12, "{gap}");
+    }
+
+    #[test]
+    fn a_lone_point_serves_every_budget_above_its_cost() {
+        // One policy (as the oracle family has): no grid point equals its cost, yet the
+        // envelope is defined from there on, at its quality.
+        let d = two_model_data();
+        let policies = vec![Policy::Oracle { models: vec!["a".into(), "b".into()] }];
+        let singles = vec![pt(1.0, 0.5), pt(3.0, 0.75)];
+        let env = envelope_curve(&d, &policies, &[pt(1.3, 0.9)], &singles, &[1.0, 1.25, 1.5, 3.0]);
+        assert_eq!(env, vec![None, None, Some(0.9), Some(0.9)]);
     }
 
     #[test]
