@@ -5,12 +5,14 @@ use anyhow::{Result, bail};
 
 mod docs;
 mod quickstart;
+mod reproduce;
 mod schema;
 
 const TASKS: &[(&str, &str)] = &[
     ("schema", "write schemas/experiment.schema.json from the experiment file types"),
     ("quickstart-data", "regenerate experiments/data/quickstart.csv from its synthetic specification"),
     ("docs", "write the solver table of README.md from the registry (--check: fail if stale)"),
+    ("reproduce", "the paper's study on public data, its claims checked, Table 1 from its curves (REPORT.md)"),
 ];
 
 fn main() -> Result<()> {
@@ -24,6 +26,7 @@ fn main() -> Result<()> {
         "schema" => schema::run(rest),
         "quickstart-data" => quickstart::run(rest),
         "docs" => docs::run(rest),
+        "reproduce" => reproduce::run(rest),
         "help" | "--help" | "-h" => {
             usage();
             Ok(())

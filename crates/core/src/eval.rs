@@ -38,6 +38,9 @@ pub struct Evaluator<'a> {
     subset: &'a [usize],
     predictors: &'a Predictors,
     predictions: HashMap<String, Vec<Vec<f64>>>,
+    /// Per predictor, its predictions one query at a time (`rows[i * models + c]`),
+    /// for batches of routers.
+    prediction_rows: HashMap<String, Vec<f64>>,
 }
 
 /// Sorted signal of a pair's cheap stage with prefix sums, for batch evaluation.
@@ -57,7 +60,7 @@ impl<'a> Evaluator<'a> {
         if subset.is_empty() {
             return Err(PolicyError::Invalid("cannot evaluate a policy on an empty set of queries".into()));
         }
-        Ok(Self { data, subset, predictors, predictions: HashMap::new() })
+        Ok(Self { data, subset, predictors, predictions: HashMap::new(), prediction_rows: HashMap::new() })
     }
 
     /// The dataset evaluated.
@@ -288,7 +291,9 @@ impl<'a> Evaluator<'a> {
     /// Points of many policies. Two-stage cascades that share a pair and a signal are
     /// evaluated together by one sort of the cheap stage's signal and one binary
     /// search per threshold; the result equals [`Evaluator::evaluate`] up to the
-    /// order of floating-point summation.
+    /// order of floating-point summation. Routers read their predictor's output one
+    /// query at a time and build no per-query outcome vectors; their points equal
+    /// [`Evaluator::evaluate`]'s exactly.
     pub fn evaluate_all(&mut self, policies: &[Policy]) -> Result<Vec<Point>, PolicyError> {
         let mut sweeps: HashMap<(usize, usize, Signal), PairSweep> = HashMap::new();
         let mut out = Vec::with_capacity(policies.len());
@@ -312,10 +317,65 @@ impl<'a> Evaluator<'a> {
                         quality: (s.base_quality + s.prefix_gain[k]) / n,
                     });
                 }
+                Policy::Router { .. } => out.push(self.router_point(p)?),
                 _ => out.push(self.evaluate(p)?),
             }
         }
         Ok(out)
+    }
+
+    /// The point of a router: the same per-query choices and the same sums, in the
+    /// same order, as [`Evaluator::evaluate`], without per-query outcome vectors.
+    fn router_point(&mut self, policy: &Policy) -> Result<Point, PolicyError> {
+        let Policy::Router { predictor, models, mean_costs, cost_weight, router_cost } = policy else {
+            return self.evaluate(policy);
+        };
+        if models.len() != mean_costs.len() || models.is_empty() {
+            return Err(PolicyError::Invalid("a router needs one mean cost per model".into()));
+        }
+        let (data, subset, predictors) = (self.data, self.subset, self.predictors);
+        let idx: Vec<usize> = models.iter().map(|s| self.model(s)).collect::<Result<_, _>>()?;
+        let p = predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.clone()))?;
+        let cols: Vec<usize> = models
+            .iter()
+            .map(|m| {
+                p.models()
+                    .iter()
+                    .position(|pm| pm == m)
+                    .ok_or_else(|| PolicyError::PredictorModel { predictor: predictor.clone(), model: m.clone() })
+            })
+            .collect::<Result<_, _>>()?;
+        let width = p.models().len();
+        if !self.prediction_rows.contains_key(predictor) {
+            let columns = self.predictions(predictor)?;
+            let mut rows = vec![0.0; subset.len() * width];
+            for (c, column) in columns.iter().enumerate() {
+                for (i, &v) in column.iter().enumerate() {
+                    rows[i * width + c] = v;
+                }
+            }
+            self.prediction_rows.insert(predictor.clone(), rows);
+        }
+        let rows = &self.prediction_rows[predictor];
+        let chosen: Vec<usize> = rows
+            .chunks_exact(width)
+            .map(|row| {
+                let mut best = 0;
+                let mut best_score = f64::NEG_INFINITY;
+                for (j, &c) in cols.iter().enumerate() {
+                    let score = row[c] - cost_weight * mean_costs[j];
+                    if score > best_score {
+                        best = j;
+                        best_score = score;
+                    }
+                }
+                idx[best]
+            })
+            .collect();
+        let n = subset.len() as f64;
+        let cost = chosen.iter().zip(subset).map(|(&m, &q)| router_cost + data.models[m].cost[q]).sum::<f64>();
+        let quality = chosen.iter().zip(subset).map(|(&m, &q)| data.models[m].quality[q]).sum::<f64>();
+        Ok(Point { cost: cost / n, quality: quality / n })
     }
 
     fn pair_sweep(&mut self, l: usize, h: usize, signal: &Signal) -> Result<PairSweep, PolicyError> {
@@ -443,6 +503,41 @@ mod tests {
             policy: Policy::Single { model: model.into() },
             quality: crate::Estimate { constant: 0.0, weights: [(model.to_string(), 1.0)].into() },
             cost: crate::Estimate::constant(cost),
+        }
+    }
+
+    #[test]
+    fn batched_routers_equal_one_by_one_exactly() {
+        let (d, preds) = data_with_predictor();
+        let all = d.all_queries();
+        let subset = [3, 0, 2];
+        for queries in [&all[..], &subset[..]] {
+            let mut ev = Evaluator::new(&d, queries, &preds).unwrap();
+            // Equal mean costs make ties, which go to the earlier model.
+            let policies: Vec<Policy> = [0.0, 0.01, 0.05, 0.1, 0.3, 1.0, 1e6]
+                .into_iter()
+                .flat_map(|w| {
+                    [vec![1.0, 2.0, 12.5], vec![2.0, 2.0, 2.0]].into_iter().map(move |costs| Policy::Router {
+                        predictor: "p".into(),
+                        models: vec!["l".into(), "s".into(), "m".into()],
+                        mean_costs: costs,
+                        cost_weight: w,
+                        router_cost: 0.25,
+                    })
+                })
+                .collect();
+            let batch = ev.evaluate_all(&policies).unwrap();
+            for (p, b) in policies.iter().zip(batch) {
+                assert_eq!(ev.evaluate(p).unwrap(), b, "{p:?}");
+            }
+            let bad = Policy::Router {
+                predictor: "nope".into(),
+                models: vec!["s".into()],
+                mean_costs: vec![1.0],
+                cost_weight: 0.0,
+                router_cost: 0.0,
+            };
+            assert_eq!(ev.evaluate_all(&[bad]).unwrap_err(), PolicyError::UnknownPredictor("nope".into()));
         }
     }
 

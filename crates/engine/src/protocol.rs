@@ -26,6 +26,7 @@
 //! confidence and of every predictor a solver fitted ([`PredictorAuroc`]).
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use cascadelab_core::{
     Context, Curve, Dataset, Evaluator, Frontier, ModelStats, Observer, Point, Policy, Pool, Predictors, Problem,
@@ -62,6 +63,8 @@ pub struct FamilyResult {
     pub selected: Vec<Option<f64>>,
     /// The `test-envelope` curve on the grid.
     pub envelope: Vec<Option<f64>>,
+    /// Which test points give the `test-envelope` its value at each grid point.
+    pub envelope_support: EnvelopeSupport,
     /// First-order diagnostics of the frontier's cascades on calibration (empty
     /// when no output needs them).
     pub first_order: Vec<PolicyFirstOrder>,
@@ -103,6 +106,27 @@ pub struct SolverResult {
     pub reports: BTreeMap<String, f64>,
     /// Test AUROC of each of its predictors, by predictor id.
     pub auroc: Vec<PredictorAuroc>,
+    /// Wall-clock time of its steps on this split (never written to result files).
+    pub timing: SolverTiming,
+}
+
+/// Wall-clock time one solver took on one split, for speed reports. Result files
+/// never hold it (they must not depend on the machine), and `==` ignores it: two
+/// results are equal whatever the time they took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SolverTiming {
+    /// `propose` on calibration.
+    pub propose: Duration,
+    /// Evaluating every candidate on calibration and test, the frontier and both curves.
+    pub evaluate: Duration,
+    /// First-order diagnostics of the calibration frontiers and the predictors' test AUROC.
+    pub diagnostics: Duration,
+}
+
+impl PartialEq for SolverTiming {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Everything one split produced.
@@ -157,12 +181,15 @@ pub fn run_split(study: &Study, index: usize) -> Result<SplitResult, EngineError
         let mut recorder = Recorder::default();
         let mut ctx = Context { seed: solver_seed(study.plan.seed, index, si), split: index, observer: &mut recorder };
         let problem = Problem { data, calibration: cal, pool: &pool };
+        let mut timing = SolverTiming::default();
+        let started = Instant::now();
         let proposal = sp.solver.propose(&problem, &mut ctx).map_err(|e| match e {
             SolverError::Unsupported(message) => {
                 EngineError::Unsupported { solver: sp.name.clone(), kind: sp.kind.to_string(), message }
             }
             SolverError::Failed(message) => EngineError::Solver { solver: sp.name.clone(), split: index, message },
         })?;
+        timing.propose = started.elapsed();
         let predictors = proposal.predictors;
         let mut proxies = Proxies::default();
         let mut families = Vec::with_capacity(proposal.families.len());
@@ -192,6 +219,7 @@ pub fn run_split(study: &Study, index: usize) -> Result<SplitResult, EngineError
                     message: format!("cannot evaluate a policy: {e}"),
                 })
             };
+            let started = Instant::now();
             let cal_points = evaluate(cal)?;
             let test_points = evaluate(test)?;
             let frontier = Frontier::from_points(&cal_points);
@@ -205,23 +233,30 @@ pub fn run_split(study: &Study, index: usize) -> Result<SplitResult, EngineError
                 })
                 .collect();
             let selected = selected_curve(&entries.iter().map(|e| e.test).collect::<Vec<_>>(), &study.grid);
-            let envelope = envelope_curve(data, &family.policies, &test_points, &single_test, &study.grid);
+            let (envelope, envelope_support) =
+                envelope_with_support(data, &family.policies, &test_points, &single_test, &study.grid);
+            timing.evaluate += started.elapsed();
+            let started = Instant::now();
             let first_order = if study.plan.report.needs_first_order() {
                 first_order_of(data, cal, &pool, &entries, &predictors, &mut proxies)
             } else {
                 Vec::new()
             };
+            timing.diagnostics += started.elapsed();
             families.push(FamilyResult {
                 family: family.name,
                 candidates: family.policies.len(),
                 frontier: entries,
                 selected,
                 envelope,
+                envelope_support,
                 first_order,
             });
         }
+        let started = Instant::now();
         let auroc = predictor_auroc(data, test, &predictors);
-        solvers.push(SolverResult { predictors, families, reports: recorder.0, auroc });
+        timing.diagnostics += started.elapsed();
+        solvers.push(SolverResult { predictors, families, reports: recorder.0, auroc, timing });
     }
     let confidence_auroc = data
         .models
@@ -350,10 +385,55 @@ pub fn envelope_curve(
     single_test: &[Point],
     grid: &[f64],
 ) -> Vec<Option<f64>> {
-    let mut routes: BTreeMap<String, (Vec<Point>, Vec<usize>)> = BTreeMap::new();
-    for (p, &pt) in policies.iter().zip(test) {
+    envelope_with_support(data, policies, test, single_test, grid).0
+}
+
+/// The choices behind a `test-envelope` curve, so that it can be recomputed with the
+/// same choices on other data (bootstrap resamples of the test queries): which test
+/// points give its value at each grid point. Never written to result files.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EnvelopeSupport {
+    /// The policies whose test points the envelope uses: candidates, and the end
+    /// models of cascade routes as single-model policies, in order of first use
+    /// along the grid.
+    pub policies: Vec<Policy>,
+    /// Per grid point, where its value comes from; `None` where it is undefined.
+    pub segments: Vec<Option<EnvelopeSegment>>,
+}
+
+/// The source of the `test-envelope` at one grid point: the best route's value at
+/// grid point `at` (at or before it: the running max carries values to the right),
+/// interpolated between two test points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnvelopeSegment {
+    /// Position in [`EnvelopeSupport::policies`] of the cheaper (on test) end.
+    pub low: usize,
+    /// Position of the dearer end; equal to `low` when the value is one point's
+    /// quality (a vertex at that cost, or a point serving every budget above its cost).
+    pub high: usize,
+    /// The grid point where the value is read.
+    pub at: usize,
+}
+
+/// A test point of the envelope: a candidate, or a model alone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Candidate(usize),
+    Model(usize),
+}
+
+/// [`envelope_curve`] and its [`EnvelopeSupport`].
+pub fn envelope_with_support(
+    data: &cascadelab_core::Dataset,
+    policies: &[Policy],
+    test: &[Point],
+    single_test: &[Point],
+    grid: &[f64],
+) -> (Vec<Option<f64>>, EnvelopeSupport) {
+    let mut routes: BTreeMap<String, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, p) in policies.iter().enumerate().take(test.len()) {
         let entry = routes.entry(p.route()).or_default();
-        entry.0.push(pt);
+        entry.0.push(i);
         if entry.1.is_empty()
             && let Policy::Cascade { stages, .. } = p
             && let (Some(first), Some(last)) = (stages.first(), stages.last())
@@ -365,18 +445,85 @@ pub fn envelope_curve(
     // Every test point also serves every budget at or above its cost, so a route
     // with a single point (the oracle, a lone model) still counts between grid points.
     let staircase = Frontier::from_points(test);
-    let mut best: Vec<Option<f64>> = grid.iter().map(|&c| staircase.quality_at(c)).collect();
-    for (mut points, ends) in routes.into_values() {
-        points.extend(ends.iter().map(|&m| single_test[m]));
+    let mut best: Vec<Option<f64>> = Vec::with_capacity(grid.len());
+    // Per grid point, the winner: the staircase's point, or a route's segment.
+    let mut winner: Vec<Option<(Source, Source)>> = Vec::with_capacity(grid.len());
+    for &c in grid {
+        let p = staircase.point_at(c);
+        best.push(p.map(|p| p.quality));
+        winner.push(p.map(|p| (Source::Candidate(p.index), Source::Candidate(p.index))));
+    }
+    for (members, ends) in routes.into_values() {
+        let mut sources: Vec<Source> = members.iter().map(|&i| Source::Candidate(i)).collect();
+        sources.extend(ends.iter().map(|&m| Source::Model(m)));
+        let points: Vec<Point> = sources
+            .iter()
+            .map(|s| match *s {
+                Source::Candidate(i) => test[i],
+                Source::Model(m) => single_test[m],
+            })
+            .collect();
+        // `Curve::from_points`' stable sort by cost, kept to name the segment ends.
+        let mut order: Vec<usize> = (0..points.len()).collect();
+        order.sort_by(|&a, &b| points[a].cost.total_cmp(&points[b].cost));
         let curve = Curve::from_points(&points);
-        for (b, v) in best.iter_mut().zip(curve.on_grid(grid)) {
-            if let Some(v) = v {
-                *b = Some(b.map_or(v, |x: f64| x.max(v)));
+        for (g, v) in curve.on_grid(grid).into_iter().enumerate() {
+            let Some(v) = v else { continue };
+            if best[g].is_none_or(|x| v > x) {
+                let (a, b) = segment_at(&curve, grid[g]);
+                winner[g] = Some((sources[order[a]], sources[order[b]]));
             }
+            best[g] = Some(best[g].map_or(v, |x: f64| x.max(v)));
         }
     }
+    // The running max's source of every grid point: where its value last rose.
+    let mut source: Vec<Option<usize>> = Vec::with_capacity(grid.len());
+    let mut top: Option<(f64, usize)> = None;
+    for (g, v) in best.iter().enumerate() {
+        if let Some(v) = *v
+            && top.is_none_or(|(t, _)| v > t)
+        {
+            top = Some((v, g));
+        }
+        source.push(top.map(|(_, g)| g));
+    }
     running_max(&mut best);
-    best
+    let mut support = EnvelopeSupport { policies: Vec::new(), segments: Vec::with_capacity(grid.len()) };
+    let mut position: BTreeMap<(bool, usize), usize> = BTreeMap::new();
+    let mut place = |s: Source, support: &mut EnvelopeSupport| -> usize {
+        let key = match s {
+            Source::Candidate(i) => (false, i),
+            Source::Model(m) => (true, m),
+        };
+        *position.entry(key).or_insert_with(|| {
+            support.policies.push(match s {
+                Source::Candidate(i) => policies[i].clone(),
+                Source::Model(m) => Policy::Single { model: data.models[m].name.clone() },
+            });
+            support.policies.len() - 1
+        })
+    };
+    for at in source {
+        let segment = at.and_then(|at| {
+            let (a, b) = winner[at]?;
+            Some(EnvelopeSegment { low: place(a, &mut support), high: place(b, &mut support), at })
+        });
+        support.segments.push(segment);
+    }
+    (best, support)
+}
+
+/// The vertices of `curve` that give its value at `cost` (inside its range), as
+/// [`Curve::value_at`] reads them: the best vertex exactly at `cost` (twice), else
+/// the two vertices around it.
+fn segment_at(curve: &Curve, cost: f64) -> (usize, usize) {
+    let hi = curve.cost.partition_point(|&c| c <= cost);
+    let lo = curve.cost.partition_point(|&c| c < cost);
+    if lo < hi {
+        let best = (lo..hi).fold(lo, |b, k| if curve.quality[k] > curve.quality[b] { k } else { b });
+        return (best, best);
+    }
+    (lo - 1, lo)
 }
 
 /// Replaces each defined value by the max so far; undefined values after a defined
@@ -492,6 +639,57 @@ mod tests {
         let singles = vec![pt(1.0, 0.5), pt(3.0, 0.75)];
         let env = envelope_curve(&d, &policies, &[pt(1.3, 0.9)], &singles, &[1.0, 1.25, 1.5, 3.0]);
         assert_eq!(env, vec![None, None, Some(0.9), Some(0.9)]);
+    }
+
+    #[test]
+    fn the_envelope_support_gives_back_the_envelope() {
+        let d = two_model_data();
+        let cascade = |t: f64| Policy::Cascade {
+            stages: vec!["a".into(), "b".into()],
+            thresholds: vec![t],
+            signal: Signal::Confidence,
+        };
+        let oracle = Policy::Oracle { models: vec!["a".into(), "b".into()] };
+        let policies = vec![cascade(0.5), cascade(0.15), oracle.clone()];
+        let test = vec![pt(2.5, 1.0), pt(1.75, 0.75), pt(2.6, 0.8)];
+        let singles = vec![pt(1.0, 0.5), pt(3.0, 0.75)];
+        let grid = vec![0.5, 1.0, 1.375, 1.75, 2.5, 2.55, 2.75, 3.0, 3.5];
+        let (env, support) = envelope_with_support(&d, &policies, &test, &singles, &grid);
+        assert_eq!(env, envelope_curve(&d, &policies, &test, &singles, &grid));
+        let point_of = |p: &Policy| -> Point {
+            match p {
+                Policy::Single { model } => singles[d.model_index(model).unwrap()],
+                p => test[policies.iter().position(|q| q == p).unwrap()],
+            }
+        };
+        // Each grid point's value from its segment: the envelope, running max included.
+        let again: Vec<Option<f64>> = support
+            .segments
+            .iter()
+            .map(|s| {
+                let EnvelopeSegment { low, high, at } = (*s)?;
+                let (pa, pb) = (point_of(&support.policies[low]), point_of(&support.policies[high]));
+                let c = grid[at];
+                Some(if low == high {
+                    pa.quality
+                } else {
+                    pa.quality + (c - pa.cost) / (pb.cost - pa.cost) * (pb.quality - pa.quality)
+                })
+            })
+            .collect();
+        assert_eq!(again, env);
+        assert_eq!(support.segments[0], None);
+        // At 1.375 the route a → b interpolates between a alone and τ = 0.15.
+        let s = support.segments[2].unwrap();
+        assert_eq!(support.policies[s.low], Policy::Single { model: "a".into() });
+        assert_eq!(support.policies[s.high], cascade(0.15));
+        assert_eq!(s.at, 2);
+        // Beyond 2.5 the running max carries τ = 0.5's quality from grid point 4.
+        let s = support.segments[6].unwrap();
+        assert_eq!((s.low, s.high, s.at), (support.segments[4].unwrap().low, support.segments[4].unwrap().high, 4));
+        assert_eq!(support.policies[s.low], cascade(0.5));
+        // The oracle's lone point is never above τ = 0.5's quality: it is not used.
+        assert!(!support.policies.contains(&oracle));
     }
 
     #[test]
