@@ -7,7 +7,8 @@ mean cost, maximize mean quality) over one threshold per non-final stage, each d
 from [lowest, highest] calibration score of that stage's model (the top just above
 the highest score, so that "escalate everyone" is reachable). Every trial of every
 subsequence, plus every model alone, goes into one pool of calibration points; the
-script writes its Pareto set as `cost,quality` rows.
+script writes its Pareto set as `cost,quality,chain,thresholds` rows (the chain as
+model names joined by "/", the thresholds separated by spaces).
 
 Input: the CSV the benchmark writes (`query`, then `<model>|quality`,
 `<model>|confidence`, `<model>|cost` for each pool model in cost order).
@@ -70,9 +71,9 @@ def evaluate(chain, taus, q, s, c):
 def pareto(points):
     points = sorted(points, key=lambda p: (p[0], -p[1]))
     out = []
-    for cost, quality in points:
-        if not out or quality > out[-1][1]:
-            out.append((cost, quality))
+    for p in points:
+        if not out or p[1] > out[-1][1]:
+            out.append(p)
     return out
 
 
@@ -88,7 +89,7 @@ def main():
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     names, q, s, c = load(args.calibration_csv)
-    points = [(c[m].mean(), q[m].mean()) for m in names]
+    points = [(c[m].mean(), q[m].mean(), m, "") for m in names]
     start = time.perf_counter()
     count = 0
     for chain in chains(names, q, c, args.max_stages):
@@ -105,15 +106,19 @@ def main():
         sampler = optuna.samplers.NSGAIISampler(population_size=args.population, seed=args.seed + count)
         study = optuna.create_study(directions=["minimize", "maximize"], sampler=sampler)
         study.optimize(objective, n_trials=args.trials)
-        points.extend(tuple(t.values) for t in study.trials if t.values is not None)
+        points.extend(
+            (*t.values, "/".join(chain), " ".join(repr(t.params[f"t{i}"]) for i in range(len(bounds))))
+            for t in study.trials
+            if t.values is not None
+        )
         count += 1
     elapsed = time.perf_counter() - start
     front = pareto(points)
     with open(args.out_csv, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["cost", "quality"])
-        for cost, quality in front:
-            w.writerow([repr(float(cost)), repr(float(quality))])
+        w.writerow(["cost", "quality", "chain", "thresholds"])
+        for cost, quality, chain, taus in front:
+            w.writerow([repr(float(cost)), repr(float(quality)), chain, taus])
     print(
         f"NSGA-II: {count} subsequences x {args.trials} trials in {elapsed:.1f} s; {len(front)} Pareto points",
         file=sys.stderr,

@@ -4,8 +4,10 @@
 //! Quality and cost are stored per stage with the cost already accumulated over the
 //! visited stages, so that "stop at stage j" is one lookup. Each non-final stage
 //! carries its queries sorted by score (ties by position), shared between all chains
-//! that use the same model through [`ScoreOrders`].
+//! that use the same model through [`ScoreOrders`], and, built on first use, the
+//! same queries as rows in that order with everything a sweep reads about them.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -90,6 +92,95 @@ pub struct Chain {
     score: Vec<Vec<f64>>,
     orders: Vec<Arc<ScoreOrder>>,
     n: usize,
+    /// Per non-final stage, its rows (built on first use).
+    rows: Vec<OnceCell<Rows>>,
+}
+
+/// The queries in one non-final stage's score order (ties by position), each row
+/// holding everything a step reads about its query: the scores, qualities and
+/// accumulated costs of every stage and the score ranks. A sweep in that order then
+/// reads memory in sequence instead of gathering from per-stage columns.
+#[derive(Debug, Clone)]
+pub(crate) struct Rows {
+    k: usize,
+    /// Per row: k − 1 scores, k qualities, k accumulated costs.
+    data: Vec<f64>,
+    /// Per row: k − 1 score ranks.
+    rank: Vec<u32>,
+}
+
+/// One row of [`Rows`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row<'a> {
+    k: usize,
+    v: &'a [f64],
+    rank: &'a [u32],
+}
+
+impl Rows {
+    fn new(chain: &Chain, j: usize) -> Self {
+        let k = chain.stages();
+        let order = &chain.orders[j].order;
+        let mut data = Vec::with_capacity(order.len() * (3 * k - 1));
+        let mut rank = Vec::with_capacity(order.len() * (k - 1));
+        for &i in order {
+            let i = i as usize;
+            data.extend(chain.score.iter().map(|c| c[i]));
+            data.extend(chain.quality.iter().map(|c| c[i]));
+            data.extend(chain.cum_cost.iter().map(|c| c[i]));
+            rank.extend(chain.orders.iter().map(|o| o.rank[i]));
+        }
+        Self { k, data, rank }
+    }
+
+    /// The rows in order.
+    #[inline]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Row<'_>> {
+        let k = self.k;
+        self.data.chunks_exact(3 * k - 1).zip(self.rank.chunks_exact(k - 1)).map(move |(v, rank)| Row { k, v, rank })
+    }
+}
+
+impl Row<'_> {
+    /// Score at non-final stage `m`.
+    #[inline]
+    pub(crate) fn score(&self, m: usize) -> f64 {
+        self.v[m]
+    }
+
+    /// Quality if the query stops at stage `m`.
+    #[inline]
+    pub(crate) fn quality(&self, m: usize) -> f64 {
+        self.v[self.k - 1 + m]
+    }
+
+    /// Accumulated cost if the query stops at stage `m`.
+    #[inline]
+    pub(crate) fn cost(&self, m: usize) -> f64 {
+        self.v[2 * self.k - 1 + m]
+    }
+
+    /// Score rank at non-final stage `m`.
+    #[inline]
+    pub(crate) fn rank(&self, m: usize) -> u32 {
+        self.rank[m]
+    }
+
+    /// Whether the query reaches stage `j` under `tau`.
+    #[inline]
+    pub(crate) fn reaches(&self, j: usize, tau: &[f64]) -> bool {
+        (0..j).all(|m| self.v[m] < tau[m])
+    }
+
+    /// Where the query stops under `tau`, searching from stage `from`.
+    #[inline]
+    pub(crate) fn stop_from(&self, from: usize, tau: &[f64]) -> usize {
+        let mut m = from;
+        while m + 1 < self.k && self.v[m] < tau[m] {
+            m += 1;
+        }
+        m
+    }
 }
 
 impl Chain {
@@ -138,7 +229,14 @@ impl Chain {
             score,
             orders: sorted,
             n,
+            rows: (0..k - 1).map(|_| OnceCell::new()).collect(),
         })
+    }
+
+    /// The rows of non-final stage `j`.
+    #[inline]
+    pub(crate) fn rows(&self, j: usize) -> &Rows {
+        self.rows[j].get_or_init(|| Rows::new(self, j))
     }
 
     /// Number of stages k.
@@ -254,33 +352,31 @@ impl Chain {
     /// left as they are. The count is 1 + the number of stages some query escalates
     /// from (1 = only the first model ever answers).
     pub fn canonical_full(&self, thresholds: &[f64]) -> (Vec<f64>, usize) {
-        let mut reach: Vec<bool> = vec![true; self.n];
-        let mut out = thresholds.to_vec();
-        let mut reached = 1;
-        for (j, tau) in out.iter_mut().enumerate() {
-            let (mut any_reach, mut any_esc, mut lowest_stay) = (false, false, f64::INFINITY);
-            for (i, r) in reach.iter_mut().enumerate() {
-                if !*r {
-                    continue;
-                }
-                any_reach = true;
-                let s = self.score[j][i];
-                if s < *tau {
-                    any_esc = true;
-                } else {
-                    lowest_stay = lowest_stay.min(s);
-                    *r = false;
-                }
+        let k = self.stages();
+        // Where each query stops: how many stop at each stage, and the lowest score
+        // among those that stop at a non-final stage (they stay there).
+        let (mut count, mut lowest) = (vec![0usize; k], vec![f64::INFINITY; k]);
+        for row in self.rows(0).iter() {
+            let s = row.stop_from(0, thresholds);
+            count[s] += 1;
+            if s + 1 < k && row.score(s) < lowest[s] {
+                lowest[s] = row.score(s);
             }
-            if !any_reach {
+        }
+        let mut out = thresholds.to_vec();
+        let (mut reach, mut reached) = (self.n, 1);
+        for (j, tau) in out.iter_mut().enumerate() {
+            let escalate = reach - count[j];
+            if reach == 0 {
                 break;
             }
-            if !any_esc {
+            if escalate == 0 {
                 *tau = f64::NEG_INFINITY;
                 break;
             }
-            *tau = lowest_stay;
+            *tau = lowest[j];
             reached = j + 2;
+            reach = escalate;
         }
         (out, reached)
     }
@@ -327,6 +423,18 @@ impl Chain {
             reach = esc;
         }
         changed
+    }
+
+    /// [`Chain::policy`] of thresholds already in canonical form (as the sweeps
+    /// write them): the stages up to the first −∞ threshold, without a pass over
+    /// the queries.
+    pub fn canonical_policy(&self, thresholds: &[f64]) -> Option<Policy> {
+        let reached = 1 + thresholds.iter().position(|&t| t == f64::NEG_INFINITY).unwrap_or(thresholds.len());
+        (reached >= 2).then(|| Policy::Cascade {
+            stages: self.names[..reached].to_vec(),
+            thresholds: thresholds[..reached - 1].to_vec(),
+            signal: Signal::Confidence,
+        })
     }
 
     /// The cascade policy of `thresholds` over this chain, in canonical form and

@@ -14,11 +14,18 @@
 //! point), so that a stage that escalates everyone says +∞ and keeps doing so for
 //! queries that reach it later. The [`argmin::core::Executor`] owns the loop, the
 //! iteration limit and the observers; the solver reports the moves of each round.
+//!
+//! The pair steps that share their first threshold are scanned together, ahead of
+//! their turn; a scan is used only while nothing has moved since it was taken, so
+//! the steps are exactly those of one pair at a time. A run that starts where the
+//! previous one converged keeps where each query stops and each threshold's
+//! stability interval, and sweeps only the thresholds whose interval leaves out
+//! the new λ.
 
 use argmin::core::{CostFunction, Error, IterState, KV, Problem, Solver, State, TerminationReason, TerminationStatus};
 
 use crate::chain::Chain;
-use crate::sweep::{Scratch, better, block_step, set_threshold, sweep_stage};
+use crate::sweep::{PairScan, Scratch, better, pair_apply, pair_scan, set_threshold, sweep_stage};
 
 /// The problem argmin sees: minimize −(Q − λ·C) of a chain's thresholds.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +70,11 @@ pub struct CoordinateAscent {
     /// stability interval that sweep found.
     dirty: Vec<bool>,
     intervals: Vec<(f64, f64)>,
+    /// Buffer of pair scans.
+    scans: Vec<PairScan>,
+    /// The thresholds the last run converged to (its `stop`, `sums` and `intervals`
+    /// still describe them), until the next move.
+    last: Option<Vec<f64>>,
 }
 
 impl CoordinateAscent {
@@ -85,6 +97,8 @@ impl CoordinateAscent {
             probe: None,
             dirty: Vec::new(),
             intervals: Vec::new(),
+            scans: Vec::new(),
+            last: None,
         }
     }
 
@@ -108,7 +122,7 @@ impl CoordinateAscent {
         self
     }
 
-    /// Largest distance l − j of the threshold pairs the block steps optimize
+    /// Largest distance l − j of the threshold pairs the pair steps optimize
     /// jointly (default: every pair).
     pub fn with_max_gap(mut self, gap: usize) -> Self {
         self.max_gap = gap;
@@ -131,7 +145,20 @@ impl CoordinateAscent {
         self.moves
     }
 
-    fn reset(&mut self, chain: &Chain, tau: &[f64]) {
+    fn reset(&mut self, chain: &Chain, tau: &[f64], lambda: f64) {
+        // Starting where the last run converged: where each query stops and the sums
+        // are known, and so is each threshold's stability interval, which says which
+        // single steps cannot move at this λ.
+        if self.last.as_deref() == Some(tau) {
+            self.converged = false;
+            self.moves = 0;
+            self.probe = None;
+            for (d, &(lo, hi)) in self.dirty.iter_mut().zip(&self.intervals) {
+                *d = !(lo <= lambda && lambda <= hi);
+            }
+            return;
+        }
+        self.last = None;
         let n = chain.queries();
         self.stop.clear();
         let (mut q, mut c) = (0.0, 0.0);
@@ -163,7 +190,7 @@ impl CoordinateAscent {
             if !self.dirty[j] {
                 continue;
             }
-            let r = sweep_stage(chain, j, lambda, tau, &self.stop, tol, &mut self.scratch, true, None);
+            let r = sweep_stage(chain, j, lambda, tau, tol, &mut self.scratch, true, None);
             if better(r.best.obj, r.best.cost, r.current.obj, r.current.cost, tol) {
                 set_threshold(chain, j, r.best.tau, tau, &mut self.stop);
                 self.sums.0 += r.best.quality - r.current.quality;
@@ -185,7 +212,8 @@ impl CoordinateAscent {
     pub fn backward_start(&mut self, chain: &Chain, lambda: f64) -> Vec<f64> {
         let k = chain.stages();
         let mut tau = vec![f64::INFINITY; k - 1];
-        self.reset(chain, &tau);
+        self.last = None;
+        self.reset(chain, &tau, lambda);
         self.pass(chain, lambda, &mut tau, (0..k - 1).rev());
         tau
     }
@@ -210,7 +238,7 @@ impl<'a> Solver<ChainObjective<'a>, CoordinateState> for CoordinateAscent {
         let mut state = state;
         let tau = match state.take_param() {
             Some(t) if t.len() + 1 == p.chain.stages() && t.iter().all(|x| !x.is_nan()) => {
-                self.reset(p.chain, &t);
+                self.reset(p.chain, &t, p.lambda);
                 t
             }
             Some(t) => return Err(Error::msg(format!("coordinate ascent: bad start {t:?}"))),
@@ -246,34 +274,40 @@ impl<'a> Solver<ChainObjective<'a>, CoordinateState> for CoordinateAscent {
             let mut stable = true;
             if self.blocks {
                 let tol = self.tolerance * chain.queries() as f64;
-                for gap in 1..k.saturating_sub(1).min(self.max_gap.saturating_add(1)) {
-                    for j in 0..k - 1 - gap {
-                        let l = j + gap;
-                        let r = block_step(
-                            chain,
-                            j,
-                            l,
-                            lambda,
-                            probe.unwrap_or(lambda),
-                            &mut tau,
-                            &mut self.stop,
-                            tol,
-                            &mut self.scratch,
-                        );
-                        if let Some((dq, dc)) = r.moved {
-                            self.sums.0 += dq;
-                            self.sums.1 += dc;
-                            self.moves += 1;
-                            moved = true;
-                            self.dirty.fill(true);
+                let at = probe.unwrap_or(lambda);
+                let pairs: Vec<(usize, usize)> = (1..k.saturating_sub(1).min(self.max_gap.saturating_add(1)))
+                    .flat_map(|gap| (0..k - 1 - gap).map(move |j| (j, j + gap)))
+                    .collect();
+                // Pairs sharing j are scanned together, ahead of their turn; a scan
+                // is used only while nothing has moved since it was taken.
+                let mut scans: Vec<Option<PairScan>> = vec![None; pairs.len()];
+                for (p, &(j, l)) in pairs.iter().enumerate() {
+                    if scans[p].is_none() {
+                        let later: Vec<usize> = (p..pairs.len()).filter(|&q| pairs[q].0 == j).collect();
+                        let ls: Vec<usize> = later.iter().map(|&q| pairs[q].1).collect();
+                        pair_scan(chain, j, &ls, lambda, at, &tau, tol, &mut self.scratch, &mut self.scans);
+                        for (&q, s) in later.iter().zip(&self.scans) {
+                            scans[q] = Some(*s);
                         }
-                        stable &= r.stable_at_probe;
                     }
+                    let scan = scans[p].take().expect("scanned above");
+                    let r =
+                        pair_apply(chain, j, l, &scan, lambda, at, &mut tau, &mut self.stop, tol, &mut self.scratch);
+                    if let Some((dq, dc)) = r.moved {
+                        self.sums.0 += dq;
+                        self.sums.1 += dc;
+                        self.moves += 1;
+                        moved = true;
+                        self.dirty.fill(true);
+                        scans.fill(None);
+                    }
+                    stable &= r.stable_at_probe;
                 }
             }
             self.probe = probe.map(|p| (p, stable));
         }
         self.converged = !moved;
+        self.last = (!moved).then(|| tau.clone());
         if moved && chain.canonicalize(&mut tau, &self.stop, &mut self.lowest, &mut self.count) {
             self.dirty.fill(true);
         }
@@ -318,6 +352,8 @@ pub fn run(
     let mut state = res.state;
     // The last thresholds, not argmin's "best": a move that keeps the objective and
     // lowers the cost does not count as a new best there.
-    let tau = state.take_param().ok_or_else(|| Error::msg("coordinate ascent: no result"))?;
-    Ok((tau, res.solver, iters))
+    let mut tau = state.take_param().ok_or_else(|| Error::msg("coordinate ascent: no result"))?;
+    let mut solver = res.solver;
+    chain.canonicalize(&mut tau, &solver.stop, &mut solver.lowest, &mut solver.count);
+    Ok((tau, solver, iters))
 }

@@ -42,6 +42,15 @@ impl Bridge {
         *self.tally.borrow()
     }
 
+    /// Counts `runs` solves made by an exact step outside the executor (one iteration
+    /// each, converged by construction).
+    pub fn record_exact(&self, runs: u64) {
+        let mut t = self.tally.borrow_mut();
+        t.runs += runs;
+        t.iterations += runs;
+        t.converged += runs;
+    }
+
     /// Sends the tally to `observer` under `prefix` and starts a new one.
     pub fn flush(&self, prefix: &str, observer: &mut dyn Observer) {
         let t = std::mem::take(&mut *self.tally.borrow_mut());

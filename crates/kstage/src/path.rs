@@ -1,13 +1,15 @@
 //! The λ sweep of one chain: the optimum of Q − λ·C for each λ of a data-derived
-//! grid, warm-started from the neighbouring λ, and the single-threshold slices
-//! through each optimum that fill the budgets between adjacent optima.
+//! grid. Two stages: one sweep scores every threshold. Three stages: the chord
+//! method over the chain's upper concave hull, with exact pair solves. More
+//! stages: coordinate ascent for each λ, warm-started from the best point known.
 
 use cascadelab_core::{Frontier, Point};
 
 use crate::chain::Chain;
 use crate::coordinate;
 use crate::observe::Bridge;
-use crate::sweep::{Cand, Scratch, sweep_stage};
+use crate::sweep::{Cand, Scratch, better, sweep_stage};
+use crate::three::ThreeStage;
 
 /// The optimum found for one λ.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,20 +111,203 @@ fn new_solver(settings: &CoordinateSettings, grid: &[f64]) -> coordinate::Coordi
         .with_grid(grid.to_vec())
 }
 
-/// Coordinate-ascent optima for each λ of `lambdas` (ascending), each solve
-/// warm-started from the previous optimum; one [`Optimum`] per λ, in order.
-///
-/// Most neighbouring λ share their optimum, so the sweep skips ahead. The solve at
-/// λ_i also returns the interval of λ on which no single threshold of its result A
-/// would move, and its final pair steps check, in the same pass, whether any pair
-/// change beats A at the last grid λ_j inside that interval. For a fixed A the best
-/// single or pair change is a maximum of functions linear in λ, so if A survives
-/// every change at λ_i and at λ_j it survives them on all of [λ_i, λ_j], and the
-/// grid λ in between get A: what solving them from A would give (up to the
-/// tolerance). When the check at λ_j fails, a solve there finds a better point B;
-/// A cannot stay best beyond the λ where B's line crosses A's, so the next check
-/// moves there (Dinkelbach's iteration), until one passes or no λ is left between.
+/// The optimum for each λ of `lambdas` (ascending), one [`Optimum`] per λ, in
+/// order: exact for 2 and 3 stages ([`sweep_chain`]), coordinate ascent for more.
 pub fn coordinate_path(
+    chain: &Chain,
+    lambdas: &[f64],
+    settings: &CoordinateSettings,
+    bridge: &Bridge,
+) -> Result<Vec<Optimum>, argmin::core::Error> {
+    Ok(sweep_chain(chain, lambdas, settings, bridge)?.path)
+}
+
+/// What the λ sweep of one chain found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainSweep {
+    /// The optimum for each λ, in order.
+    pub path: Vec<Optimum>,
+    /// Other points the sweep found on the way, as (calibration point, thresholds):
+    /// for 2 stages every non-dominated threshold, for 3 stages the hull vertices no
+    /// λ of the grid picked.
+    pub extra: Vec<(Point, Vec<f64>)>,
+}
+
+/// The λ sweep of one chain. Two stages: one sweep over the threshold scores every
+/// escalation set, and each λ picks its best (the exact frontier comes along). Three
+/// stages: the chord method (Eisner and Severance) over the upper concave hull of
+/// the chain's points, each solve one exact pair step (the pair covers both
+/// thresholds, so it is the global optimum); every grid λ picks the best hull
+/// vertex. More stages: coordinate ascent under argmin's executor for each λ
+/// ([`ascent_path`]). With `blocks` = 0 (no pair steps) three stages use the ascent
+/// too.
+pub fn sweep_chain(
+    chain: &Chain,
+    lambdas: &[f64],
+    settings: &CoordinateSettings,
+    bridge: &Bridge,
+) -> Result<ChainSweep, argmin::core::Error> {
+    match chain.stages() {
+        2 => Ok(two_stage_sweep(chain, lambdas, settings.tolerance, bridge)),
+        3 if settings.blocks > 0 => Ok(chord_sweep(chain, lambdas, settings.tolerance, bridge)),
+        _ => Ok(ChainSweep { path: ascent_path(chain, lambdas, settings, bridge)?, extra: Vec::new() }),
+    }
+}
+
+/// A candidate optimum: thresholds and (Σ quality, Σ cost).
+struct Vertex {
+    thresholds: Vec<f64>,
+    sums: (f64, f64),
+}
+
+/// For each λ, the best of `vertices` by Q − λ·C (ties within the tolerance to the
+/// cheaper, as the ascent's moves decide them); returns the path and which vertices
+/// some λ picked.
+fn pick(chain: &Chain, lambdas: &[f64], vertices: &[Vertex], tolerance: f64) -> (Vec<Optimum>, Vec<bool>) {
+    let n = chain.queries() as f64;
+    let tol = tolerance * n;
+    let mut used = vec![false; vertices.len()];
+    let path = lambdas
+        .iter()
+        .map(|&lambda| {
+            let mut best = 0;
+            for (v, x) in vertices.iter().enumerate().skip(1) {
+                let b = &vertices[best];
+                let (xo, bo) = (x.sums.0 - lambda * x.sums.1, b.sums.0 - lambda * b.sums.1);
+                if better(xo, x.sums.1, bo, b.sums.1, tol) {
+                    best = v;
+                }
+            }
+            used[best] = true;
+            let v = &vertices[best];
+            Optimum {
+                lambda,
+                thresholds: v.thresholds.clone(),
+                point: Point { cost: v.sums.1 / n, quality: v.sums.0 / n },
+            }
+        })
+        .collect();
+    (path, used)
+}
+
+/// Two stages: every escalation set of the one threshold from a single sweep; the
+/// non-dominated ones are the chain's exact frontier, the hull vertices its optima.
+fn two_stage_sweep(chain: &Chain, lambdas: &[f64], tolerance: f64, bridge: &Bridge) -> ChainSweep {
+    let n = chain.queries();
+    let (base_q, base_c) = (chain.quality_col(0).iter().sum::<f64>(), chain.cost_col(0).iter().sum::<f64>());
+    let mut cands: Vec<Cand> = Vec::with_capacity(n + 2);
+    sweep_stage(chain, 0, 0.0, &[f64::NEG_INFINITY], 0.0, &mut Scratch::default(), false, Some(&mut cands));
+    bridge.record_exact(1);
+    let points: Vec<Point> =
+        cands.iter().map(|c| Point { cost: base_c + c.cost, quality: base_q + c.quality }).collect();
+    let vertices: Vec<Vertex> = cascadelab_core::concave_hull(&points)
+        .into_iter()
+        .map(|i| {
+            let thresholds = vec![cands[i].tau];
+            Vertex { sums: chain.sums(&thresholds), thresholds }
+        })
+        .collect();
+    let (path, _) = pick(chain, lambdas, &vertices, tolerance);
+    let nf = n as f64;
+    let extra = Frontier::from_points(&points)
+        .points()
+        .iter()
+        .map(|p| (Point { cost: p.cost / nf, quality: p.quality / nf }, vec![cands[p.index].tau]))
+        .collect();
+    ChainSweep { path, extra }
+}
+
+/// Three stages: the upper concave hull of the chain's points between the optima
+/// at the largest λ and at λ = 0, by the chord method: between two known vertices A
+/// (cheaper) and B, solve at λ = (Q_B − Q_A)/(C_B − C_A), where both score the same;
+/// a point beating them there by more than the tolerance is a new vertex (recurse
+/// on both sides), otherwise A–B is an edge of the hull. One exact pair step per
+/// solve; 2V − 1 solves for V vertices.
+fn chord_sweep(chain: &Chain, lambdas: &[f64], tolerance: f64, bridge: &Bridge) -> ChainSweep {
+    let n = chain.queries();
+    let tol = tolerance * n as f64;
+    let mut three = ThreeStage::new(chain);
+    let (base_q, base_c) = three.base();
+    // A vertex with the λ where it was found optimal.
+    let vertex = |thresholds: Vec<f64>, at: f64| {
+        let sums = chain.sums(&thresholds);
+        (Vertex { thresholds, sums }, at)
+    };
+    // The value of (Σ quality, Σ cost) at λ relative to the base, as solves report it.
+    let value = |(q, c): (f64, f64), lambda: f64| (q - base_q) - lambda * (c - base_c);
+    // The ends, solved from scratch: optimal where they were solved.
+    let top_lambda = lambdas.iter().copied().fold(0.0, f64::max);
+    let ends = three.solve(&[top_lambda, 0.0], tol);
+    let nobody = vec![f64::NEG_INFINITY; 2];
+    let top = vertex(if ends[0].1 > tol { three.thresholds(chain, ends[0].0) } else { nobody }, top_lambda);
+    let bottom = if ends[1].1 > value(top.0.sums, 0.0) + tol {
+        vertex(three.thresholds(chain, ends[1].0), 0.0)
+    } else {
+        vertex(top.0.thresholds.clone(), 0.0)
+    };
+    let mut runs = 2;
+    let mut vertices = vec![top, bottom];
+    // The chords of one round are solved together.
+    let mut chords = vec![(0, 1)];
+    while !chords.is_empty() {
+        let mut jobs: Vec<(usize, usize, f64)> = Vec::new();
+        for &(a, b) in &chords {
+            let ((qa, ca), (qb, cb)) = (vertices[a].0.sums, vertices[b].0.sums);
+            // Points between A (optimal at λ_A) and B (at λ_B < λ_A) can only be
+            // optimal strictly between λ_B and λ_A: without a grid λ there, nothing
+            // to find.
+            let (lo, hi) = (vertices[b].1, vertices[a].1);
+            let next = lambdas.partition_point(|&l| l <= lo);
+            if cb > ca && qb > qa && lambdas.get(next).is_some_and(|&l| l < hi) {
+                jobs.push((a, b, (qb - qa) / (cb - ca)));
+            }
+        }
+        let solved = three.solve(&jobs.iter().map(|j| j.2).collect::<Vec<_>>(), tol);
+        runs += jobs.len() as u64;
+        chords.clear();
+        for ((a, b, lambda), (solution, best)) in jobs.into_iter().zip(solved) {
+            // A point beating the chord is a new vertex (else A–B is a hull edge).
+            if best > value(vertices[a].0.sums, lambda) + tol {
+                vertices.push(vertex(three.thresholds(chain, solution), lambda));
+                let x = vertices.len() - 1;
+                chords.push((a, x));
+                chords.push((x, b));
+            }
+        }
+    }
+    let mut vertices: Vec<Vertex> = vertices.into_iter().map(|(v, _)| v).collect();
+    bridge.record_exact(runs);
+    // By increasing cost, so that the picks and the extras come in a stable order.
+    vertices.sort_by(|a, b| a.sums.1.total_cmp(&b.sums.1).then(b.sums.0.total_cmp(&a.sums.0)));
+    let (path, used) = pick(chain, lambdas, &vertices, tolerance);
+    let nf = n as f64;
+    let extra = vertices
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| !u)
+        .map(|(v, _)| (Point { cost: v.sums.1 / nf, quality: v.sums.0 / nf }, v.thresholds.clone()))
+        .collect();
+    ChainSweep { path, extra }
+}
+
+/// Coordinate-ascent optima for each λ of `lambdas` (ascending); one [`Optimum`]
+/// per λ, in order.
+///
+/// Every result is kept, and each solve starts from the kept point that scores best
+/// at its λ (the previous optimum, or one found further on that beats it there),
+/// so no λ ends below a point already known. Most neighbouring λ share their
+/// optimum, so the sweep skips ahead. The solve at λ_i also returns the interval of
+/// λ on which no single threshold of its result A would move, and its final pair
+/// steps check, in the same pass, whether any pair change beats A at the last grid
+/// λ_j inside that interval. For a fixed A the best single or pair change is a
+/// maximum of functions linear in λ, so if A survives every change at λ_i and at
+/// λ_j it survives them on all of [λ_i, λ_j], and the grid λ in between get A: what
+/// solving them from A would give (up to the tolerance). λ_j is also kept below
+/// every λ where a kept point beats A. When the check at λ_j fails, a solve there
+/// finds a better point B, which beats A beyond the λ where their lines cross, so
+/// the next check moves there (Dinkelbach's iteration), until one passes or no λ
+/// is left between.
+pub fn ascent_path(
     chain: &Chain,
     lambdas: &[f64],
     settings: &CoordinateSettings,
@@ -136,33 +321,55 @@ pub fn coordinate_path(
         spare = Some(solver);
         Ok((tau, summary))
     };
+    let tol = settings.tolerance;
+    // Every distinct result so far, with its calibration point.
+    let mut known: Vec<(Vec<f64>, Point)> = Vec::new();
+    let keep = |known: &mut Vec<(Vec<f64>, Point)>, tau: &[f64]| -> Point {
+        if let Some((_, p)) = known.iter().find(|(t, _)| t == tau) {
+            return *p;
+        }
+        let p = chain.evaluate(tau);
+        known.push((tau.to_vec(), p));
+        p
+    };
+    let value = |p: &Point, lambda: f64| p.quality - lambda * p.cost;
+    // Whether a kept point beats `p` at λ by more than the tolerance.
+    let beaten = |known: &[(Vec<f64>, Point)], p: &Point, lambda: f64| {
+        known.iter().any(|(_, k)| value(k, lambda) > value(p, lambda) + tol)
+    };
     let mut out: Vec<Optimum> = Vec::with_capacity(lambdas.len());
-    let mut warm: Option<Vec<f64>> = None;
     let mut i = 0;
     while i < lambdas.len() {
         let lambda = lambdas[i];
-        let (tau, (_, _, (_, hi), probe)) = run(lambda, warm.take())?;
-        let point = match out.last() {
-            Some(o) if o.thresholds == tau => o.point,
-            _ => chain.evaluate(&tau),
-        };
+        let start = known
+            .iter()
+            .reduce(
+                |a, b| if better(value(&b.1, lambda), b.1.cost, value(&a.1, lambda), a.1.cost, tol) { b } else { a },
+            )
+            .map(|(t, _)| t.clone());
+        let (tau, (_, _, (_, hi), probe)) = run(lambda, start)?;
+        let point = keep(&mut known, &tau);
         out.push(Optimum { lambda, thresholds: tau.clone(), point });
         let mut j = i;
-        while j + 1 < lambdas.len() && lambdas[j + 1] <= hi {
+        while j + 1 < lambdas.len() && lambdas[j + 1] <= hi && !beaten(&known, &point, lambdas[j + 1]) {
             j += 1;
         }
-        // Check at the far end of the single-threshold interval; when a better point B
-        // turns up there, A cannot stay optimal beyond the λ where B's line crosses
-        // A's, so the next check moves there (Dinkelbach-like), until one passes.
-        let mut skipped = false;
-        // The solve already probed the far end in its last pair steps.
+        // The solve already probed the far end in its last pair steps, if it is there.
         let mut checked = probe.filter(|&(p, _)| p == lambdas[j]).map(|(_, stable)| stable);
-        while j > i + 1 {
-            let (other, stable) = match checked.take() {
-                Some(true) => (tau.clone(), true),
+        let mut skipped = false;
+        while j > i {
+            let stable = match checked.take() {
+                Some(true) => true,
+                // A solve at the next λ is as cheap as a check there.
+                _ if j == i + 1 => break,
+                // Unchecked, or beaten there: solve there, to learn by what.
                 _ => {
                     let (other, (converged, moves, _, _)) = run(lambdas[j], Some(tau.clone()))?;
-                    (other, converged && moves == 0)
+                    let stable = converged && moves == 0;
+                    if !stable {
+                        keep(&mut known, &other);
+                    }
+                    stable
                 }
             };
             if stable {
@@ -173,70 +380,16 @@ pub fn coordinate_path(
                 skipped = true;
                 break;
             }
-            let b = chain.evaluate(&other);
-            if b.cost >= point.cost {
-                break;
-            }
-            let cross = (point.quality - b.quality) / (point.cost - b.cost);
+            // Some point beats A at λ_j: move the check below where kept points do.
             let mut j2 = i;
-            while j2 + 1 < j && lambdas[j2 + 1] <= cross {
+            while j2 + 1 < j && !beaten(&known, &point, lambdas[j2 + 1]) {
                 j2 += 1;
             }
             j = j2;
         }
-        warm = Some(tau);
         if !skipped {
             i += 1;
         }
     }
     Ok(out)
-}
-
-/// Threshold vectors that fill the budgets between adjacent optima: for each
-/// distinct optimum and each stage, every threshold of that stage with the others
-/// held, kept when its cost lies between the neighbouring optima's costs and it is
-/// not dominated among the chain's candidates. For k = 2 this is every threshold
-/// of the pair up to the best-quality optimum, i.e. the exact pair frontier.
-pub fn slices(chain: &Chain, optima: &[Optimum]) -> Vec<(Point, Vec<f64>)> {
-    let mut distinct: Vec<&Optimum> = Vec::new();
-    for o in optima {
-        if !distinct.iter().any(|d| d.thresholds == o.thresholds) {
-            distinct.push(o);
-        }
-    }
-    distinct.sort_by(|a, b| a.point.cost.total_cmp(&b.point.cost).then(a.point.quality.total_cmp(&b.point.quality)));
-    let n = chain.queries() as f64;
-    let mut points: Vec<Point> = Vec::new();
-    let mut taus: Vec<Vec<f64>> = Vec::new();
-    let mut stop: Vec<u8> = Vec::new();
-    let mut cands: Vec<Cand> = Vec::new();
-    let mut scratch = Scratch::default();
-    for (idx, o) in distinct.iter().enumerate() {
-        let lo = if idx == 0 { f64::NEG_INFINITY } else { distinct[idx - 1].point.cost };
-        let hi = distinct.get(idx + 1).map_or(o.point.cost, |d| d.point.cost);
-        stop.clear();
-        stop.extend((0..chain.queries()).map(|i| chain.stop_from(0, i, &o.thresholds) as u8));
-        let (sq, sc) = (o.point.quality * n, o.point.cost * n);
-        for j in 0..chain.stages() - 1 {
-            cands.clear();
-            let mut push = |c: Cand| cands.push(c);
-            let r = sweep_stage(chain, j, 0.0, &o.thresholds, &stop, 0.0, &mut scratch, false, Some(&mut push));
-            for c in &cands {
-                let cost = (sc - r.current.cost + c.cost) / n;
-                if cost < lo || cost > hi || c.tau == o.thresholds[j] {
-                    continue;
-                }
-                let quality = (sq - r.current.quality + c.quality) / n;
-                let mut t = o.thresholds.clone();
-                t[j] = c.tau;
-                points.push(Point { cost, quality });
-                taus.push(t);
-            }
-        }
-    }
-    // Keep what no optimum or other slice point dominates.
-    let mut all = points.clone();
-    all.extend(distinct.iter().map(|o| o.point));
-    let f = Frontier::from_points(&all);
-    f.points().iter().filter(|p| p.index < points.len()).map(|p| (points[p.index], taus[p.index].clone())).collect()
 }

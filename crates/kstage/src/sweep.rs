@@ -6,18 +6,19 @@
 //! prefix of the reaching queries sorted by score. One pass over the pre-sorted
 //! scores with a running sum of d therefore scores every distinct escalation set
 //! (ties in score move together: τ equal to a score means that score stays), and
-//! the best is exact for that coordinate. The block step does the same for two
+//! the best is exact for that coordinate. The pair step does the same for two
 //! thresholds j < l jointly: sweeping τ_j inserts queries into a segment tree over
 //! stage l's score ranks whose best prefix is the best τ_l, so the pair is
-//! optimized exactly in O(n log n).
+//! optimized exactly in O(n log n); the pairs that share j are scanned in one pass
+//! ([`pair_scan`]) and moved one at a time ([`pair_apply`]).
 //!
-//! Each step first computes every query's gains in query order (sequential reads of
-//! the columns), then sweeps the score order reading only those small arrays, so
-//! the random accesses of the sweep stay in cache. All sums are over queries (not
-//! means); comparisons use a tolerance on that scale so that rounding noise never
-//! counts as a gain.
+//! Each step reads the chain's rows for stage j ([`crate::chain::Chain`] lays every
+//! query's scores, qualities and costs out once in that stage's score order), so a
+//! sweep reads memory in sequence. All sums are over queries (not means);
+//! comparisons use a tolerance on that scale so that rounding noise never counts as
+//! a gain.
 
-use crate::chain::Chain;
+use crate::chain::{Chain, Row};
 
 /// An escalation set's change of the objective and of the cost sum, relative to
 /// escalating nobody, and the threshold that produces it.
@@ -65,64 +66,95 @@ pub(crate) struct StageResult {
 /// Reusable buffers of the steps.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    /// Per query: change of quality and of cost when it escalates (single step), or
-    /// the objective gains w1 (escalate from j) and w2 (then from l) (pair step).
-    a: Vec<f64>,
-    b: Vec<f64>,
-    /// Per query (pair step): whether escalating from j brings it to l.
-    to_l: Vec<bool>,
     /// Candidates of the last single step, for its stability interval.
     cands: Vec<Cand>,
-    /// Segment tree over ranks: (sum, best prefix sum) per node, at two λ.
-    tree: Vec<[f64; 4]>,
-    /// Per query (pair step): quality and cost changes of w1 and w2.
-    w: Vec<[f64; 4]>,
+    /// Segment trees over ranks, one per pair of a scan: per node, the sum and the
+    /// best prefix sum, each at λ and at the probe.
+    trees: Vec<Vec<Node2>>,
+    /// The same at one λ: (sum, best prefix sum).
+    trees1: Vec<Vec<[f64; 2]>>,
     /// Per-rank sums.
     by_rank: Vec<f64>,
 }
 
 impl Scratch {
-    fn sized(&mut self, n: usize) {
-        if self.a.len() != n {
-            self.a.resize(n, 0.0);
-            self.b.resize(n, 0.0);
-            self.to_l.resize(n, false);
-            self.w.resize(n, [0.0; 4]);
+    /// Empties tree `t` for `leaves` leaves (two lanes or one); returns its leaf
+    /// capacity.
+    fn reset_tree(&mut self, t: usize, leaves: usize, two: bool) -> usize {
+        let size = leaves.max(1).next_power_of_two();
+        if two {
+            if self.trees.len() <= t {
+                self.trees.resize_with(t + 1, Vec::new);
+            }
+            self.trees[t].clear();
+            self.trees[t].resize(2 * size, Node2::default());
+        } else {
+            if self.trees1.len() <= t {
+                self.trees1.resize_with(t + 1, Vec::new);
+            }
+            self.trees1[t].clear();
+            self.trees1[t].resize(2 * size, [0.0; 2]);
         }
+        size
     }
 
-    /// Empties the tree for `leaves` leaves; returns its leaf capacity.
-    fn reset_tree(&mut self, leaves: usize) -> usize {
-        let size = leaves.max(1).next_power_of_two();
-        self.tree.clear();
-        self.tree.resize(2 * size, [0.0; 4]);
-        size
+    /// The best prefix sums of tree `t` at λ and at the probe (0 without one).
+    #[inline]
+    fn top(&self, t: usize, two: bool) -> [f64; 2] {
+        if two { self.trees[t][1].best } else { [self.trees1[t][1][1], 0.0] }
     }
 }
 
-/// Adds `oa` and `ob` (the objective at two values of λ) at leaf `leaf` of `tree`
-/// (capacity `size`) and updates the ancestors; each node holds, per λ, the sum and
-/// the best prefix sum, the empty prefix included (so every best is at least 0).
-/// The two λ are independent chains of work, so the second is nearly free.
+/// A node of the two-λ segment tree: sums and best prefix sums (the empty prefix
+/// included, so every best is at least 0), lane 0 at λ and lane 1 at the probe,
+/// laid out so that each operation covers both lanes at once.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
+pub(crate) struct Node2 {
+    sum: [f64; 2],
+    best: [f64; 2],
+}
+
+/// Adds `v` (the objective at λ and at the probe) at leaf `leaf` of `tree`
+/// (capacity `size`) and updates the ancestors.
 #[inline]
-fn tree_add(tree: &mut [[f64; 4]], size: usize, leaf: usize, oa: f64, ob: f64) {
-    let pos = |v: f64| if v > 0.0 { v } else { 0.0 };
+fn tree_add(tree: &mut [Node2], size: usize, leaf: usize, v: [f64; 2]) {
     let mut x = size + leaf;
     let t = &mut tree[x];
-    t[0] += oa;
-    t[2] += ob;
-    t[1] = pos(t[0]);
-    t[3] = pos(t[2]);
+    for (k, &v) in v.iter().enumerate() {
+        t.sum[k] += v;
+        t.best[k] = if t.sum[k] > 0.0 { t.sum[k] } else { 0.0 };
+    }
     while x > 1 {
         x /= 2;
         let (l, r) = (tree[2 * x], tree[2 * x + 1]);
-        let (ta, tb) = (l[0] + r[1], l[2] + r[3]);
-        tree[x] = [l[0] + r[0], if ta > l[1] { ta } else { l[1] }, l[2] + r[2], if tb > l[3] { tb } else { l[3] }];
+        let mut node = Node2::default();
+        // Written as selects (not `max`), which compile to one vector operation.
+        for k in 0..2 {
+            node.sum[k] = l.sum[k] + r.sum[k];
+            let t = l.sum[k] + r.best[k];
+            node.best[k] = if t > l.best[k] { t } else { l.best[k] };
+        }
+        tree[x] = node;
     }
 }
 
-/// Scores every threshold of stage `j` with the others held. `stop[i]` is where query
-/// i stops under `tau`. Calls `each(cand)` for every candidate (distinct escalation
+/// [`tree_add`] for one λ: nodes (sum, best prefix sum).
+#[inline]
+fn tree_add1(tree: &mut [[f64; 2]], size: usize, leaf: usize, v: f64) {
+    let mut x = size + leaf;
+    let t = &mut tree[x];
+    t[0] += v;
+    t[1] = if t[0] > 0.0 { t[0] } else { 0.0 };
+    while x > 1 {
+        x /= 2;
+        let (l, r) = (tree[2 * x], tree[2 * x + 1]);
+        let t = l[0] + r[1];
+        tree[x] = [l[0] + r[0], if t > l[1] { t } else { l[1] }];
+    }
+}
+
+/// Scores every threshold of stage `j` with the others held. Calls `each(cand)` for every candidate (distinct escalation
 /// set) in sweep order when given; computes the stability interval when `interval`
 /// (otherwise it is left as [0, ∞]).
 #[allow(clippy::too_many_arguments)]
@@ -131,77 +163,54 @@ pub(crate) fn sweep_stage(
     j: usize,
     lambda: f64,
     tau: &[f64],
-    stop: &[u8],
     tol: f64,
     ws: &mut Scratch,
     interval: bool,
-    mut each: Option<&mut dyn FnMut(Cand)>,
+    mut each: Option<&mut Vec<Cand>>,
 ) -> StageResult {
-    let n = chain.queries();
-    ws.sized(n);
-    // Gains of escalating each reaching query, in query order.
-    {
-        let (q_j, c_j) = (chain.quality_col(j), chain.cost_col(j));
-        for i in 0..n {
-            let s = stop[i] as usize;
-            if s < j {
-                continue;
-            }
-            let next = if s > j { s } else { chain.stop_from(j + 1, i, tau) };
-            let dq = chain.quality(next, i) - q_j[i];
-            let dc = chain.cum_cost(next, i) - c_j[i];
-            ws.a[i] = dq;
-            ws.b[i] = dc;
-        }
-    }
+    let rows = chain.rows(j);
     // The current threshold's candidate, taken from the same running sums as the
     // others so that it compares equal to itself.
     let cur_tau = tau[j];
     let mut current: Option<Cand> = None;
-    let o = chain.order(j);
-    let (order, sorted) = (&o.order, &o.sorted);
     let mut best = Cand::NONE;
     let (mut dq, mut dc) = (0.0, 0.0);
     let (mut any, mut last) = (false, f64::NEG_INFINITY);
     ws.cands.clear();
     if let Some(f) = each.as_mut() {
-        f(Cand::NONE);
+        f.push(Cand::NONE);
     }
-    let mut idx = 0;
-    while idx < n {
-        let i = order[idx] as usize;
-        if (stop[i] as usize) < j {
-            idx += 1;
+    // One pass in stage j's score order over the queries that reach j; a tie group
+    // of scores moves together, so a candidate is scored where a new score starts.
+    for row in rows.iter() {
+        if !row.reaches(j, tau) {
             continue;
         }
-        let v = sorted[idx];
-        if current.is_none() && v >= cur_tau {
-            current = Some(Cand { obj: dq - lambda * dc, quality: dq, cost: dc, tau: cur_tau });
+        let v = row.score(j);
+        if !any || v != last {
+            if current.is_none() && v >= cur_tau {
+                current = Some(Cand { obj: dq - lambda * dc, quality: dq, cost: dc, tau: cur_tau });
+            }
+            if any {
+                // Candidate τ = v: escalate the reaching queries scored below v.
+                let c = Cand { obj: dq - lambda * dc, quality: dq, cost: dc, tau: v };
+                if better(c.obj, c.cost, best.obj, best.cost, tol) {
+                    best = c;
+                }
+                if interval {
+                    ws.cands.push(c);
+                }
+                if let Some(f) = each.as_mut() {
+                    f.push(c);
+                }
+            }
+            any = true;
+            last = v;
         }
-        if any {
-            // Candidate τ = v: escalate the reaching queries scored below v.
-            let c = Cand { obj: dq - lambda * dc, quality: dq, cost: dc, tau: v };
-            if better(c.obj, c.cost, best.obj, best.cost, tol) {
-                best = c;
-            }
-            if interval {
-                ws.cands.push(c);
-            }
-            if let Some(f) = each.as_mut() {
-                f(c);
-            }
-        }
-        // Add the whole tie group of reaching queries scored v.
-        while idx < n && sorted[idx] == v {
-            let i = order[idx] as usize;
-            idx += 1;
-            if (stop[i] as usize) >= j {
-                dq += ws.a[i];
-                dc += ws.b[i];
-            }
-        }
-        any = true;
-        last = v;
+        // Escalating the query from j takes it to where the later stages stop it.
+        let next = row.stop_from(j + 1, tau);
+        dq += row.quality(next) - row.quality(j);
+        dc += row.cost(next) - row.cost(j);
     }
     // τ = +∞ escalates everyone, unless some score is +∞ itself (those always stay,
     // and the candidate τ = +∞ was the group boundary before them).
@@ -214,7 +223,7 @@ pub(crate) fn sweep_stage(
             ws.cands.push(c);
         }
         if let Some(f) = each.as_mut() {
-            f(c);
+            f.push(c);
         }
     }
     let current = current.unwrap_or(Cand { obj: dq - lambda * dc, quality: dq, cost: dc, tau: cur_tau });
@@ -269,17 +278,146 @@ pub(crate) struct PairResult {
     pub stable_at_probe: bool,
 }
 
-/// Exact joint step on the thresholds of stages `j` < `l` (both non-final), the
-/// stages between them held: sweeping τ_j inserts each query it escalates (and
-/// that the held stages pass on to l) into a segment tree over stage l's score
-/// ranks, whose best prefix is the best τ_l for that τ_j. Moves only for a gain in
-/// Q − λ·C beyond `tol` (cost ties are left to the single steps). The same sweep
-/// also checks whether any pair beats the current one at a second λ, `probe`.
+/// What scanning one pair (j, l) found at the current thresholds, before any move.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PairScan {
+    /// Best gain at λ over escalating nobody from j (at least 0), and its τ_j.
+    best: f64,
+    best_tau1: f64,
+    /// Whether some τ_j beat escalating nobody by more than the tolerance.
+    found: bool,
+    /// Best gain at the probe λ.
+    best_probe: f64,
+    /// The current pair's change of (Σ quality, Σ cost) over escalating nobody.
+    cur: (f64, f64),
+    /// Whether any query reaches j.
+    any: bool,
+}
+
+/// Where a query reaching j goes when it escalates from j (the held stages may stop
+/// it before l) and, if it gets to l, from l: (Δquality, Δcost) pairs.
+#[inline(always)]
+pub(crate) fn pair_gains(row: &Row<'_>, j: usize, l: usize, tau: &[f64]) -> ((f64, f64), Option<(f64, f64)>) {
+    let mut m = j + 1;
+    while m < l && row.score(m) < tau[m] {
+        m += 1;
+    }
+    let w1 = (row.quality(m) - row.quality(j), row.cost(m) - row.cost(j));
+    let w2 = (m == l).then(|| {
+        let e = row.stop_from(l + 1, tau);
+        (row.quality(e) - row.quality(l), row.cost(e) - row.cost(l))
+    });
+    (w1, w2)
+}
+
+/// Scans the pairs (j, l) for every l of `ls` (each > j, non-final) at once: one
+/// pass in stage j's score order over the queries reaching j, one tree per l. Each
+/// tie group escalates from j in turn, adding its first gains to running sums and
+/// its second gains at stage l's ranks to the tree, whose best prefix is the best
+/// τ_l for that τ_j. The trees are independent, so their updates overlap. The
+/// current pair escalates from j the queries scored below τ_j, and from l those of
+/// them scored below τ_l there. Also checks a second λ, `probe`. Results go to
+/// `out`, in the order of `ls`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn block_step(
+pub(crate) fn pair_scan(
+    chain: &Chain,
+    j: usize,
+    ls: &[usize],
+    lambda: f64,
+    probe: f64,
+    tau: &[f64],
+    tol: f64,
+    ws: &mut Scratch,
+    out: &mut Vec<PairScan>,
+) {
+    let rows = chain.rows(j);
+    let two = probe != lambda;
+    let sizes: Vec<usize> =
+        ls.iter().enumerate().map(|(t, &l)| ws.reset_tree(t, chain.order(l).distinct.len(), two)).collect();
+    out.clear();
+    out.extend(ls.iter().map(|_| PairScan {
+        best: 0.0,
+        best_tau1: f64::NEG_INFINITY,
+        found: false,
+        best_probe: 0.0,
+        cur: (0.0, 0.0),
+        any: false,
+    }));
+    let mut p1 = vec![(0.0, 0.0); ls.len()];
+    let (mut any, mut last) = (false, f64::NEG_INFINITY);
+    for row in rows.iter() {
+        if !row.reaches(j, tau) {
+            continue;
+        }
+        let v = row.score(j);
+        if any && v != last {
+            for (t, scan) in out.iter_mut().enumerate() {
+                let [ta, tb] = ws.top(t, two);
+                let total = p1[t].0 + ta;
+                if total > scan.best + tol {
+                    (scan.best, scan.best_tau1, scan.found) = (total, v, true);
+                }
+                scan.best_probe = scan.best_probe.max(p1[t].1 + tb);
+            }
+        }
+        any = true;
+        last = v;
+        let escalates = v < tau[j];
+        for (t, &l) in ls.iter().enumerate() {
+            let (w1, w2) = pair_gains(&row, j, l, tau);
+            p1[t].0 += w1.0 - lambda * w1.1;
+            p1[t].1 += w1.0 - probe * w1.1;
+            let scan = &mut out[t];
+            if escalates {
+                scan.cur.0 += w1.0;
+                scan.cur.1 += w1.1;
+            }
+            if let Some(w2) = w2 {
+                let s_l = row.score(l);
+                if escalates && s_l < tau[l] {
+                    scan.cur.0 += w2.0;
+                    scan.cur.1 += w2.1;
+                }
+                // A +∞ score at l never escalates: it adds nothing to any prefix.
+                if s_l < f64::INFINITY {
+                    let leaf = row.rank(l) as usize;
+                    if two {
+                        tree_add(&mut ws.trees[t], sizes[t], leaf, [w2.0 - lambda * w2.1, w2.0 - probe * w2.1]);
+                    } else {
+                        tree_add1(&mut ws.trees1[t], sizes[t], leaf, w2.0 - lambda * w2.1);
+                    }
+                }
+            }
+        }
+    }
+    for (t, scan) in out.iter_mut().enumerate() {
+        scan.any = any;
+        if any && last < f64::INFINITY {
+            let [ta, tb] = ws.top(t, two);
+            let total = p1[t].0 + ta;
+            if total > scan.best + tol {
+                (scan.best, scan.best_tau1, scan.found) = (total, f64::INFINITY, true);
+            }
+            scan.best_probe = scan.best_probe.max(p1[t].1 + tb);
+        }
+        if !two {
+            // The probe is λ itself: the best there is the best found (up to the tolerance).
+            scan.best_probe = scan.best;
+        }
+    }
+}
+
+/// Exact joint step on the thresholds of stages `j` < `l` (both non-final), the
+/// stages between them held, from its [`pair_scan`] at the current thresholds:
+/// moves τ_j and τ_l to the best pair when it gains more than `tol` in Q − λ·C
+/// (cost ties are left to the single steps); otherwise reports whether the current
+/// pair is also unbeaten at the probe λ.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pair_apply(
     chain: &Chain,
     j: usize,
     l: usize,
+    scan: &PairScan,
     lambda: f64,
     probe: f64,
     tau: &mut [f64],
@@ -287,115 +425,32 @@ pub(crate) fn block_step(
     tol: f64,
     ws: &mut Scratch,
 ) -> PairResult {
-    debug_assert!(j < l && l + 1 < chain.stages());
-    let n = chain.queries();
-    ws.sized(n);
+    let (cur_q, cur_c) = scan.cur;
+    if !scan.any {
+        return PairResult { moved: None, stable_at_probe: true };
+    }
+    if scan.best <= cur_q - lambda * cur_c + tol {
+        return PairResult { moved: None, stable_at_probe: scan.best_probe <= cur_q - probe * cur_c + tol };
+    }
     let o2 = chain.order(l);
-    let at = |s: usize, i: usize| (chain.quality(s, i), chain.cum_cost(s, i));
-    // Gains in query order as (Δquality, Δcost): w1 of escalating from j (to where
-    // the held stages stop it, or l), w2 of then escalating from l. The current pair
-    // escalates from j the queries stopping after j, and from l those after l.
-    let (mut cur_q, mut cur_c) = (0.0, 0.0);
-    let mut any_to_l = false;
-    for (i, &s) in stop.iter().enumerate() {
-        let s = s as usize;
-        if s < j {
-            continue;
-        }
-        let mut m = j + 1;
-        while m < l && chain.score(m, i) < tau[m] {
-            m += 1;
-        }
-        let ((qa, ca), (qb, cb)) = (at(j, i), at(m, i));
-        let w = &mut ws.w[i];
-        (w[0], w[1]) = (qb - qa, cb - ca);
-        ws.to_l[i] = m == l;
-        any_to_l |= m == l;
-        if m == l {
-            let (qe, ce) = at(chain.stop_from(l + 1, i, tau), i);
-            (w[2], w[3]) = (qe - qb, ce - cb);
-        }
-        if s > j {
-            cur_q += w[0];
-            cur_c += w[1];
-            if s > l {
-                cur_q += w[2];
-                cur_c += w[3];
-            }
-        }
-    }
-    if !any_to_l {
-        // Nobody escalated from j can reach l: the pair is stage j alone, which the
-        // single steps have settled (at λ and, by their interval, at the probe).
-        return PairResult { moved: None, stable_at_probe: true };
-    }
-    let size = ws.reset_tree(o2.distinct.len());
-    let o1 = chain.order(j);
-    let (order, sorted) = (&o1.order, &o1.sorted);
-    let (mut p1a, mut p1b) = (0.0, 0.0);
-    // Best so far at λ: escalate nobody from j (τ_l then does not matter); at the
-    // probe only the best value matters.
-    let (mut best, mut best_tau1, mut found) = (0.0, f64::NEG_INFINITY, false);
-    let mut best_probe: f64 = 0.0;
-    let (mut any, mut last) = (false, f64::NEG_INFINITY);
-    let mut idx = 0;
-    while idx < n {
-        let i = order[idx] as usize;
-        if (stop[i] as usize) < j {
-            idx += 1;
-            continue;
-        }
-        let v = sorted[idx];
-        if any {
-            let t = ws.tree[1];
-            let total = p1a + t[1];
-            if total > best + tol {
-                (best, best_tau1, found) = (total, v, true);
-            }
-            best_probe = best_probe.max(p1b + t[3]);
-        }
-        while idx < n && sorted[idx] == v {
-            let i = order[idx] as usize;
-            idx += 1;
-            if (stop[i] as usize) < j {
-                continue;
-            }
-            let w = ws.w[i];
-            p1a += w[0] - lambda * w[1];
-            p1b += w[0] - probe * w[1];
-            // A +∞ score at l never escalates: it adds nothing to any prefix.
-            if ws.to_l[i] && chain.score(l, i) < f64::INFINITY {
-                tree_add(&mut ws.tree, size, o2.rank[i] as usize, w[2] - lambda * w[3], w[2] - probe * w[3]);
-            }
-        }
-        any = true;
-        last = v;
-    }
-    if !any {
-        return PairResult { moved: None, stable_at_probe: true };
-    }
-    if last < f64::INFINITY {
-        let t = ws.tree[1];
-        let total = p1a + t[1];
-        if total > best + tol {
-            (best, best_tau1, found) = (total, f64::INFINITY, true);
-        }
-        best_probe = best_probe.max(p1b + t[3]);
-    }
-    if best <= cur_q - lambda * cur_c + tol {
-        return PairResult { moved: None, stable_at_probe: best_probe <= cur_q - probe * cur_c + tol };
-    }
+    let rows = chain.rows(j);
+    let best_tau1 = scan.best_tau1;
     // The move: τ_j, then the best τ_l for it (the shortest best prefix of rank sums).
-    if found {
+    if scan.found {
         ws.by_rank.clear();
         ws.by_rank.resize(o2.distinct.len(), 0.0);
         let mut reaching = false;
-        for (i, &s) in stop.iter().enumerate() {
-            if s as usize >= j && ws.to_l[i] && chain.score(j, i) < best_tau1 {
+        for row in rows.iter() {
+            if row.score(j) >= best_tau1 {
+                break;
+            }
+            if !row.reaches(j, tau) {
+                continue;
+            }
+            if let (_, Some(w2)) = pair_gains(&row, j, l, tau) {
                 reaching = true;
-                if chain.score(l, i) < f64::INFINITY {
-                    let w = ws.w[i];
-                    ws.by_rank[o2.rank[i] as usize] += w[2] - lambda * w[3];
+                if row.score(l) < f64::INFINITY {
+                    ws.by_rank[row.rank(l) as usize] += w2.0 - lambda * w2.1;
                 }
             }
         }
@@ -409,9 +464,12 @@ pub(crate) fn block_step(
             }
             // Canonical τ_l: the lowest score among the queries reaching l that stay.
             let mut lowest = f64::INFINITY;
-            for (i, &s) in stop.iter().enumerate() {
-                if s as usize >= j && ws.to_l[i] && chain.score(j, i) < best_tau1 && o2.rank[i] as usize >= len {
-                    lowest = lowest.min(chain.score(l, i));
+            for row in rows.iter() {
+                if row.score(j) >= best_tau1 {
+                    break;
+                }
+                if row.reaches(j, tau) && pair_gains(&row, j, l, tau).1.is_some() && row.rank(l) as usize >= len {
+                    lowest = lowest.min(row.score(l));
                 }
             }
             tau[l] = if len == 0 { f64::NEG_INFINITY } else { lowest };

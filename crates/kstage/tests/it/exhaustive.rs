@@ -108,11 +108,11 @@ proptest! {
     }
 }
 
-/// Miss statistics of 4 stages over 3,000 seeded random cases. Measured: 0.41 % of
-/// the (case, λ) pairs miss, in 34 of the 3,000 cases (1.1 %), by at most 0.43 of
-/// the objective's range (over 10,000 cases: 0.48 % of pairs, 1.2 % of cases, at
+/// Miss statistics of 4 stages over 3,000 seeded random cases. Measured: 0.40 % of
+/// the (case, λ) pairs miss, in 31 of the 3,000 cases (1.0 %), by at most 0.43 of
+/// the objective's range (over 10,000 cases: 0.47 % of pairs, 1.1 % of cases, at
 /// most 0.5); without the pair steps 4.0 % of the pairs miss, in 11 % of the cases.
-/// The test enforces at most 1 % of pairs and a worst relative miss of 0.5.
+/// The test enforces at most 0.5 % of pairs and a worst relative miss of 0.5.
 #[test]
 fn four_stage_miss_rate_is_bounded() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20260529);
@@ -133,7 +133,7 @@ fn four_stage_miss_rate_is_bounded() {
         "4 stages: {missed} of {total} (case, λ) pairs missed ({:.2} %), in {cases_missed} of {cases} cases; worst relative miss {worst_rel:.3}",
         100.0 * rate
     );
-    assert!(rate <= 0.01, "miss rate {rate}");
+    assert!(rate <= 0.005, "miss rate {rate}");
     assert!(worst_rel <= 0.5 + 1e-12, "worst relative miss {worst_rel}");
 }
 

@@ -1,10 +1,12 @@
 //! Tests of cascadelab-kstage, one binary: exhaustive checks of the coordinate
-//! method, the two-stage equivalence with the pairwise solver, closed forms,
-//! determinism, parameters and the proposal's shape.
+//! method and of the calibration frontier of up to three stages, the two-stage
+//! equivalence with the pairwise solver, closed forms, determinism, parameters and
+//! the proposal's shape.
 
 mod closed_form;
 mod determinism;
 mod exhaustive;
+mod frontier;
 mod pairwise;
 mod params;
 mod proposal;
