@@ -11,11 +11,7 @@ fn readme_solver_table_is_the_registry() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
     let start = readme.find("<!-- solvers:start -->").expect("start marker") + "<!-- solvers:start -->".len();
     let end = readme.find("<!-- solvers:end -->").expect("end marker");
-    assert_eq!(
-        readme[start..end].trim(),
-        table.trim(),
-        "README.md's solver table is stale: run `cargo xtask docs`"
-    );
+    assert_eq!(readme[start..end].trim(), table.trim(), "README.md's solver table is stale: run `cargo xtask docs`");
 }
 
 #[test]

@@ -120,12 +120,7 @@ impl Dataset {
         if let Some(s) = &source_split
             && s.len() != n
         {
-            return Err(DatasetError::Length {
-                model: "(all)".into(),
-                column: "split",
-                got: s.len(),
-                expected: n,
-            });
+            return Err(DatasetError::Length { model: "(all)".into(), column: "split", got: s.len(), expected: n });
         }
         if let Some(f) = &features
             && f.values.len() != n * f.dim

@@ -101,7 +101,8 @@ impl<'a> Evaluator<'a> {
                 })
                 .collect(),
             Signal::Predicted { predictor } => {
-                let p = self.predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.clone()))?;
+                let p =
+                    self.predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.clone()))?;
                 let cols: Vec<usize> = stages
                     .iter()
                     .map(|&m| {
@@ -173,7 +174,8 @@ impl<'a> Evaluator<'a> {
                     return Err(PolicyError::Invalid("a router needs one mean cost per model".into()));
                 }
                 let idx: Vec<usize> = models.iter().map(|s| self.model(s)).collect::<Result<_, _>>()?;
-                let p = self.predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.clone()))?;
+                let p =
+                    self.predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.clone()))?;
                 let cols: Vec<usize> = models
                     .iter()
                     .map(|m| {
@@ -234,7 +236,9 @@ impl<'a> Evaluator<'a> {
                 }
             }
             Policy::Mixture { .. } => {
-                return Err(PolicyError::Invalid("a mixture has no per-query outcome; evaluate it in expectation".into()));
+                return Err(PolicyError::Invalid(
+                    "a mixture has no per-query outcome; evaluate it in expectation".into(),
+                ));
             }
         }
         Ok(out)

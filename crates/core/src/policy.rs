@@ -181,7 +181,10 @@ impl Policy {
             }
             Policy::Cascade { stages, thresholds, signal } => {
                 if stages.len() < 2 {
-                    return Err(PolicyError::Invalid(format!("a cascade needs at least two stages, got {}", stages.len())));
+                    return Err(PolicyError::Invalid(format!(
+                        "a cascade needs at least two stages, got {}",
+                        stages.len()
+                    )));
                 }
                 if thresholds.len() != stages.len() - 1 {
                     return Err(PolicyError::Invalid(format!(
@@ -313,7 +316,9 @@ impl Policy {
                     walk(high, out);
                     vec![]
                 }
-                Policy::Router { models, .. } | Policy::Oracle { models } => models.iter().map(String::as_str).collect(),
+                Policy::Router { models, .. } | Policy::Oracle { models } => {
+                    models.iter().map(String::as_str).collect()
+                }
                 Policy::Hybrid { options, .. } => {
                     for o in options {
                         walk(&o.policy, out);

@@ -51,9 +51,8 @@ impl Pool {
 
     /// The pool of models with the given statistics.
     pub fn from_stats(stats: Vec<ModelStats>) -> Self {
-        let dominated = |m: usize| {
-            stats.iter().any(|o| o.mean_cost < stats[m].mean_cost && o.accuracy > stats[m].accuracy)
-        };
+        let dominated =
+            |m: usize| stats.iter().any(|o| o.mean_cost < stats[m].mean_cost && o.accuracy > stats[m].accuracy);
         let mut members: Vec<usize> = (0..stats.len()).filter(|&m| !dominated(m)).collect();
         members.sort_by(|&a, &b| stats[a].mean_cost.total_cmp(&stats[b].mean_cost).then(a.cmp(&b)));
         let mut pairs = Vec::new();
@@ -74,13 +73,11 @@ impl Pool {
 
     /// The most accurate pool model (ties: the cheaper one).
     pub fn most_accurate(&self) -> Option<usize> {
-        self.members.iter().copied().reduce(|best, m| {
-            if self.stats[m].accuracy > self.stats[best].accuracy {
-                m
-            } else {
-                best
-            }
-        })
+        self.members.iter().copied().reduce(
+            |best, m| {
+                if self.stats[m].accuracy > self.stats[best].accuracy { m } else { best }
+            },
+        )
     }
 }
 

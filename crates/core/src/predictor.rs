@@ -69,13 +69,17 @@ impl Predictor {
         match self {
             Predictor::Logistic { models, coefficients, intercepts, feature_mean, feature_scale } => {
                 if coefficients.len() != models.len() || intercepts.len() != models.len() {
-                    return Err(PolicyError::Invalid("logistic predictor: one coefficient row and intercept per model".into()));
+                    return Err(PolicyError::Invalid(
+                        "logistic predictor: one coefficient row and intercept per model".into(),
+                    ));
                 }
                 if coefficients.iter().any(|c| c.len() != dim)
                     || feature_mean.as_ref().is_some_and(|m| m.len() != dim)
                     || feature_scale.as_ref().is_some_and(|s| s.len() != dim)
                 {
-                    return Err(PolicyError::Invalid(format!("logistic predictor does not match the {dim}-d features")));
+                    return Err(PolicyError::Invalid(format!(
+                        "logistic predictor does not match the {dim}-d features"
+                    )));
                 }
                 let finite = |v: &Option<Vec<f64>>| v.as_ref().is_none_or(|v| v.iter().all(|x| x.is_finite()));
                 if intercepts.iter().any(|b| b.is_nan())
@@ -109,10 +113,9 @@ impl Predictor {
                 let refs: Vec<usize> = reference
                     .iter()
                     .map(|id| {
-                        data.query_ids
-                            .iter()
-                            .position(|q| q == id)
-                            .ok_or_else(|| PolicyError::Invalid(format!("k-NN reference query `{id}` is not in the data")))
+                        data.query_ids.iter().position(|q| q == id).ok_or_else(|| {
+                            PolicyError::Invalid(format!("k-NN reference query `{id}` is not in the data"))
+                        })
                     })
                     .collect::<Result<_, _>>()?;
                 if *k == 0 || refs.is_empty() {

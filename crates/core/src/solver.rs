@@ -162,7 +162,11 @@ pub struct Entry<P> {
 
 impl<P> Entry<P> {
     /// An entry for solver `kind` whose parameters deserialize into `P`.
-    pub const fn new(kind: &'static str, summary: &'static str, build: fn(P) -> Result<Box<dyn Solver>, String>) -> Self {
+    pub const fn new(
+        kind: &'static str,
+        summary: &'static str,
+        build: fn(P) -> Result<Box<dyn Solver>, String>,
+    ) -> Self {
         Self { kind, summary, build, params: PhantomData }
     }
 }
