@@ -64,7 +64,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use logistic::{Design, LogisticFit, LogisticOptions, fit_logistic};
-pub use predictors::{FitSummary, ModelAuroc, PredictorSpec, auroc, fit_predictor, predictor_auroc};
+pub use predictors::{
+    FitSummary, ModelAuroc, PredictorSpec, auroc, fit_predictor, fit_predictor_cached, predictor_auroc,
+};
 pub use weights::{envelope_breakpoints, exact_weights, paper_weights, weights_between};
 
 /// The registry entry of the router solver.
@@ -327,7 +329,8 @@ impl Solver for RouterSolver {
         let mut predictors = Predictors::new();
         let id = self.predictor_id();
         if needs_predictor {
-            let (predictor, summary) = fit_predictor(data, cal, members, &self.predictor_spec())?;
+            let fit = fit_predictor_cached(data, cal, members, &self.predictor_spec())?;
+            let (predictor, summary) = (fit.0.clone(), &fit.1);
             ctx.observer.observe("router.newton-iterations", summary.max_iterations as f64);
             ctx.observer.observe("router.gradient-norm", summary.max_gradient_norm);
             ctx.observer.observe("router.constant-models", summary.constant_models.len() as f64);

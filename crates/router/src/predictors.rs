@@ -1,6 +1,10 @@
 //! Fitting the per-model correctness predictors p̂_j(x) on calibration queries, and
 //! scoring them (AUROC) on any subset.
 
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
 use cascadelab_core::{Dataset, PolicyError, Predictor, SolverError};
 use rayon::prelude::*;
 
@@ -29,6 +33,67 @@ pub struct FitSummary {
     pub max_iterations: usize,
     /// The largest final gradient norm.
     pub max_gradient_norm: f64,
+}
+
+/// Everything a fit reads: the fitting queries, the models, the settings, and a hash of
+/// the features and labels of those rows (the positions alone do not identify data).
+#[derive(Debug, Clone, PartialEq)]
+struct FitKey {
+    subset: Vec<usize>,
+    models: Vec<String>,
+    spec: String,
+    content: u64,
+}
+
+impl FitKey {
+    fn new(data: &Dataset, subset: &[usize], models: &[usize], spec: &PredictorSpec) -> Option<Self> {
+        let features = data.features.as_ref()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        features.dim.hash(&mut h);
+        for &q in subset {
+            features.row(q).iter().for_each(|v| v.to_bits().hash(&mut h));
+            models.iter().for_each(|&m| data.models[m].quality[q].to_bits().hash(&mut h));
+        }
+        Some(Self {
+            subset: subset.to_vec(),
+            models: models.iter().map(|&m| data.models[m].name.clone()).collect(),
+            spec: format!("{spec:?}"),
+            content: h.finish(),
+        })
+    }
+}
+
+type CachedFit = Arc<(Predictor, FitSummary)>;
+
+/// Recent fits, newest last; a handful covers the solvers of the splits in flight.
+static FITS: Mutex<VecDeque<(FitKey, CachedFit)>> = Mutex::new(VecDeque::new());
+const CACHED_FITS: usize = 16;
+
+/// [`fit_predictor`], remembering recent fits: a fit is a pure function of its inputs,
+/// and an experiment may run two router instances that differ only in how they sweep
+/// w (the paper's weights and the exact ones), which would otherwise fit the same
+/// regressions twice. The result is the same with or without the cache.
+pub fn fit_predictor_cached(
+    data: &Dataset,
+    subset: &[usize],
+    models: &[usize],
+    spec: &PredictorSpec,
+) -> Result<CachedFit, SolverError> {
+    let Some(key) = FitKey::new(data, subset, models, spec) else {
+        return fit_predictor(data, subset, models, spec).map(Arc::new);
+    };
+    let hit = FITS.lock().ok().and_then(|fits| fits.iter().find(|(k, _)| *k == key).map(|(_, f)| f.clone()));
+    if let Some(fit) = hit {
+        return Ok(fit);
+    }
+    let fit = Arc::new(fit_predictor(data, subset, models, spec)?);
+    if let Ok(mut fits) = FITS.lock() {
+        if fits.len() == CACHED_FITS {
+            fits.pop_front();
+        }
+        fits.push_back((key, fit.clone()));
+    }
+    Ok(fit)
 }
 
 /// Fits one correctness predictor per model of `models` (dataset positions, in output
@@ -169,5 +234,45 @@ mod tests {
         assert_eq!(auroc(&[0.2, 0.9], &[1.0, 0.0]), Some(0.0));
         assert_eq!(auroc(&[0.2, 0.9], &[1.0, 1.0]), None);
         assert_eq!(auroc(&[f64::NAN, 0.9], &[1.0, 0.0]), None);
+    }
+
+    #[test]
+    fn cached_fits_equal_fresh_fits_and_only_match_identical_inputs() {
+        use cascadelab_core::{Features, ModelColumns};
+        let n = 40;
+        let col = |f: &dyn Fn(usize) -> f64| (0..n).map(f).collect::<Vec<f64>>();
+        let model = |name: &str, quality: Vec<f64>| ModelColumns {
+            name: name.into(),
+            quality,
+            confidence: None,
+            cost: vec![1.0; n],
+        };
+        let values: Vec<f32> = (0..n).flat_map(|i| [i as f32 / n as f32, ((i * 7) % 5) as f32 / 5.0]).collect();
+        let data = Dataset::new(
+            (0..n).map(|i| format!("q{i}")).collect(),
+            None,
+            vec![
+                model("a", col(&|i| if i % 3 == 0 { 1.0 } else { 0.0 })),
+                model("b", col(&|i| if i > n / 2 { 1.0 } else { 0.0 })),
+            ],
+            Some(Features { source: "test".into(), dim: 2, values }),
+        )
+        .unwrap();
+        let spec = PredictorSpec::Logistic(LogisticOptions::default());
+        let subset: Vec<usize> = (0..30).collect();
+        let first = fit_predictor_cached(&data, &subset, &[0, 1], &spec).unwrap();
+        let again = fit_predictor_cached(&data, &subset, &[0, 1], &spec).unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the same inputs hit the cache");
+        assert_eq!(first.0, fit_predictor(&data, &subset, &[0, 1], &spec).unwrap().0);
+        let other = fit_predictor_cached(&data, &subset[..29], &[0, 1], &spec).unwrap();
+        assert!(!Arc::ptr_eq(&first, &other), "other queries fit anew");
+        let stronger = PredictorSpec::Logistic(LogisticOptions { c: 0.5, ..LogisticOptions::default() });
+        let other = fit_predictor_cached(&data, &subset, &[0, 1], &stronger).unwrap();
+        assert!(!Arc::ptr_eq(&first, &other) && other.0 != first.0, "other settings fit anew");
+        // Same positions, different labels: the content hash tells them apart.
+        let mut changed = data.clone();
+        changed.models[0].quality[3] = 0.0;
+        let other = fit_predictor_cached(&changed, &subset, &[0, 1], &spec).unwrap();
+        assert!(!Arc::ptr_eq(&first, &other) && other.0 != first.0, "other data fits anew");
     }
 }
