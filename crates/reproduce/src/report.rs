@@ -198,6 +198,7 @@ fn findings(benches: &[BenchSummary]) -> String {
         );
     }
     // Router decomposition in one line per protocol.
+    s.push_str("\nThe router against the cascades, and where the difference comes from:\n\n");
     for p in Protocol::ALL {
         let wins = benches
             .iter()
