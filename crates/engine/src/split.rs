@@ -27,8 +27,10 @@ pub fn correctness_strata(data: &Dataset, model: usize) -> Vec<u32> {
     data.models[model].quality.iter().map(|&q| u32::from(q >= 0.5)).collect()
 }
 
-/// A uniform integer in `0..bound` (bound > 0), by rejection sampling.
-fn below(rng: &mut ChaCha8Rng, bound: u64) -> u64 {
+/// A uniform integer in `0..bound` (bound > 0), by rejection sampling on raw 64-bit
+/// outputs. Written out rather than taken from `rand`'s distributions, whose
+/// algorithms may change between versions: splits must stay the same for a seed.
+pub fn below(rng: &mut ChaCha8Rng, bound: u64) -> u64 {
     let zone = u64::MAX - (u64::MAX - bound + 1) % bound;
     loop {
         let v = rng.next_u64();

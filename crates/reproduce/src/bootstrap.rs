@@ -45,9 +45,10 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use cascadelab_core::{Evaluator, Outcomes, Policy, PolicyError, Predictors, linspace};
+use cascadelab_engine::split::below;
 use cascadelab_engine::{RunResults, Study};
 use cascadelab_metrics::{Anchors, cost_reduction, gain};
-use rand::{RngCore, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
@@ -603,18 +604,6 @@ fn selected_into(
             let t = (c - ca) / (cb - ca);
             qa + t * (qb - qa)
         };
-    }
-}
-
-/// A uniform integer in `0..bound` (bound > 0) by rejection sampling on raw 64-bit
-/// outputs.
-fn below(rng: &mut ChaCha8Rng, bound: u64) -> u64 {
-    let zone = u64::MAX - (u64::MAX - bound + 1) % bound;
-    loop {
-        let v = rng.next_u64();
-        if v <= zone {
-            return v % bound;
-        }
     }
 }
 

@@ -9,35 +9,7 @@ use std::path::Path;
 use cascadelab_metrics::paper_curves::{self, PaperCurvesError};
 use cascadelab_metrics::{cost_reduction, gain};
 
-/// Table 1 as published: (data set, method, Gain, CR@90 in %).
-pub const TABLE1: [(&str, &str, f64, f64); 20] = [
-    ("mmlu", "pairwise_envelope", 0.360, 73.7),
-    ("mmlu", "full_fixed_chain", 0.259, 59.3),
-    ("mmlu", "optimal_subsequence", 0.360, 73.7),
-    ("mmlu", "router", 0.393, 73.7),
-    ("triviaqa", "pairwise_envelope", 0.316, 74.5),
-    ("triviaqa", "full_fixed_chain", 0.249, 67.2),
-    ("triviaqa", "optimal_subsequence", 0.306, 74.5),
-    ("triviaqa", "router", 0.219, 59.9),
-    ("math_hard", "pairwise_envelope", 0.393, 79.5),
-    ("math_hard", "full_fixed_chain", 0.344, 66.7),
-    ("math_hard", "optimal_subsequence", 0.390, 79.5),
-    ("math_hard", "router", 0.394, 81.2),
-    ("simpleqa", "pairwise_envelope", 0.158, 15.1),
-    ("simpleqa", "full_fixed_chain", 0.093, 1.3),
-    ("simpleqa", "optimal_subsequence", 0.156, 14.2),
-    ("simpleqa", "router", 0.193, 26.7),
-    ("livecodebench", "pairwise_envelope", 0.329, 56.1),
-    ("livecodebench", "full_fixed_chain", 0.277, 41.4),
-    ("livecodebench", "optimal_subsequence", 0.315, 51.2),
-    ("livecodebench", "router", 0.365, 64.9),
-];
-
-/// Table 1 rounds Gain to 3 decimals and CR@90 to 0.1 %: a recomputed value
-/// matches when it is within half a unit of the last published digit.
-pub const GAIN_TOLERANCE: f64 = 0.0005;
-/// See [`GAIN_TOLERANCE`].
-pub const CR_TOLERANCE: f64 = 0.05;
+pub use cascadelab_metrics::paper_curves::{CR_TOLERANCE, GAIN_TOLERANCE, PUBLISHED_TABLE1 as TABLE1};
 
 /// One row of the recomputed table.
 #[derive(Debug, Clone, PartialEq)]
