@@ -31,16 +31,56 @@ fn runs<T: Copy>(grid: &[f64], values: &[Option<T>]) -> Vec<Vec<(f64, T)>> {
     out
 }
 
-/// The plot as SVG text (empty if drawing fails, which only bad ranges can cause).
+/// One curve of a frontier plot.
+#[derive(Debug, Clone, Copy)]
+pub struct PlotCurve<'a> {
+    /// Legend label.
+    pub label: &'a str,
+    /// Line colour.
+    pub color: RGBAColor,
+    /// The curve's band on the grid: the median is drawn, and p10–p90 shaded when
+    /// `band` is set.
+    pub bands: &'a [Option<Band>],
+    /// Shade the 10th–90th percentile band.
+    pub band: bool,
+    /// Draw the median dashed and thin (a secondary curve) instead of solid.
+    pub dashed: bool,
+}
+
+/// The experiment's plot as SVG text: every curve's `selected` median with its band
+/// and its `test-envelope` median dashed (empty if drawing fails, which only bad
+/// ranges can cause).
 pub fn frontier_svg(study: &Study, results: &RunResults) -> String {
+    let labels: Vec<(String, String)> = results
+        .curves
+        .iter()
+        .map(|c| (format!("{} (selected, p10-p90)", c.label), format!("{} (test-envelope)", c.label)))
+        .collect();
+    let mut curves = Vec::new();
+    for (i, (c, (selected, envelope))) in results.curves.iter().zip(&labels).enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        curves.push(PlotCurve { label: selected, color, bands: &c.selected, band: true, dashed: false });
+        curves.push(PlotCurve { label: envelope, color, bands: &c.envelope, band: false, dashed: true });
+    }
+    curves_svg(study, &format!("{}: held-out frontiers", study.plan.name), &curves)
+}
+
+/// A frontier plot of any curves on the study's cost grid, with the single models
+/// as labelled points (empty if drawing fails).
+pub fn curves_svg(study: &Study, title: &str, curves: &[PlotCurve<'_>]) -> String {
     let mut buf = String::new();
-    if draw(study, results, &mut buf).is_err() {
+    if draw(study, title, curves, &mut buf).is_err() {
         buf.clear();
     }
     buf
 }
 
-fn draw<'b>(study: &Study, results: &RunResults, buf: &'b mut String) -> Result<(), Box<dyn std::error::Error + 'b>> {
+fn draw<'b>(
+    study: &Study,
+    title: &str,
+    curves: &[PlotCurve<'_>],
+    buf: &'b mut String,
+) -> Result<(), Box<dyn std::error::Error + 'b>> {
     let grid = &study.grid;
     let stats = &study.full_stats;
     let (mut y_lo, mut y_hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -48,8 +88,8 @@ fn draw<'b>(study: &Study, results: &RunResults, buf: &'b mut String) -> Result<
         y_lo = y_lo.min(s.accuracy);
         y_hi = y_hi.max(s.accuracy);
     }
-    for c in &results.curves {
-        for b in c.selected.iter().chain(&c.envelope).flatten() {
+    for c in curves {
+        for b in c.bands.iter().flatten() {
             y_lo = y_lo.min(b.p10);
             y_hi = y_hi.max(b.p90);
         }
@@ -63,7 +103,7 @@ fn draw<'b>(study: &Study, results: &RunResults, buf: &'b mut String) -> Result<
     let root = SVGBackend::with_string(buf, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{}: held-out frontiers", study.plan.name), ("sans-serif", 20))
+        .caption(title, ("sans-serif", 20))
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(64)
@@ -77,33 +117,27 @@ fn draw<'b>(study: &Study, results: &RunResults, buf: &'b mut String) -> Result<
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
 
-    for (i, c) in results.curves.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
-        for run in runs(grid, &c.selected) {
+    for c in curves.iter().filter(|c| c.band) {
+        for run in runs(grid, c.bands) {
             let mut outline: Vec<(f64, f64)> = run.iter().map(|&(x, b): &(f64, Band)| (x, b.p90)).collect();
             outline.extend(run.iter().rev().map(|&(x, b)| (x, b.p10)));
-            chart.draw_series(std::iter::once(Polygon::new(outline, color.mix(0.15).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(outline, c.color.mix(0.15).filled())))?;
         }
-        for (k, run) in runs(grid, &c.selected).into_iter().enumerate() {
-            let series = chart
-                .draw_series(LineSeries::new(run.into_iter().map(|(x, b)| (x, b.median)), color.stroke_width(2)))?;
+    }
+    for c in curves {
+        let (color, label) = (c.color, c.label.to_string());
+        for (k, run) in runs(grid, c.bands).into_iter().enumerate() {
+            let line = run.into_iter().map(|(x, b)| (x, b.median));
+            let series = if c.dashed {
+                chart.draw_series(DashedLineSeries::new(line, 6, 4, color.stroke_width(1)))?
+            } else {
+                chart.draw_series(LineSeries::new(line, color.stroke_width(2)))?
+            };
             if k == 0 {
+                let (width, length) = if c.dashed { (1, 8) } else { (2, 20) };
                 series
-                    .label(format!("{} (selected, p10-p90)", c.label))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-            }
-        }
-        for (k, run) in runs(grid, &c.envelope).into_iter().enumerate() {
-            let series = chart.draw_series(DashedLineSeries::new(
-                run.into_iter().map(|(x, b)| (x, b.median)),
-                6,
-                4,
-                color.stroke_width(1),
-            ))?;
-            if k == 0 {
-                series
-                    .label(format!("{} (test-envelope)", c.label))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], color.stroke_width(1)));
+                    .label(label.clone())
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + length, y)], color.stroke_width(width)));
             }
         }
     }
