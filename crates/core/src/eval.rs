@@ -100,7 +100,7 @@ impl<'a> Evaluator<'a> {
                     Ok(self.subset.iter().map(|&q| col[q]).collect())
                 })
                 .collect(),
-            Signal::Predicted { predictor } => {
+            Signal::Predicted { predictor, .. } => {
                 let p =
                     self.predictors.get(predictor).ok_or_else(|| PolicyError::UnknownPredictor(predictor.clone()))?;
                 let cols: Vec<usize> = stages
@@ -154,8 +154,9 @@ impl<'a> Evaluator<'a> {
                 }
                 let idx: Vec<usize> = stages.iter().map(|s| self.model(s)).collect::<Result<_, _>>()?;
                 let signals = self.stage_signals(&idx[..idx.len() - 1], signal)?;
+                let signal_cost = signal.cost();
                 for (i, &q) in subset.iter().enumerate() {
-                    let mut cost = 0.0;
+                    let mut cost = signal_cost;
                     let mut stage = 0;
                     loop {
                         let m = &data.models[idx[stage]];
@@ -400,7 +401,8 @@ impl<'a> Evaluator<'a> {
             prefix_cost.push(c);
         }
         let base_quality = self.subset.iter().map(|&q| ml.quality[q]).sum();
-        let base_cost = self.subset.iter().map(|&q| ml.cost[q]).sum();
+        let signal_cost = signal.cost();
+        let base_cost = self.subset.iter().map(|&q| signal_cost + ml.cost[q]).sum();
         Ok(PairSweep {
             sorted_signal: order.iter().map(|&i| sig[i]).collect(),
             prefix_gain,
@@ -470,6 +472,49 @@ mod tests {
         // s: q0 stops (0.9); q1, q2, q3 go on. m (τ=0.5): q1 stops (0.8), q3 stops (0.6), q2 goes to l.
         let p = ev.evaluate(&cascade(&["s", "m", "l"], &[0.6, 0.5])).unwrap();
         assert_eq!(p, Point { cost: (1.0 + 3.0 + 13.0 + 3.0) / 4.0, quality: (1.0 + 1.0 + 1.0 + 0.0) / 4.0 });
+    }
+
+    #[test]
+    fn a_predicted_signal_charges_its_cost_on_every_query() {
+        let mut d = data();
+        d = Dataset::new(
+            d.query_ids.clone(),
+            None,
+            d.models.clone(),
+            Some(crate::Features { source: "test".into(), dim: 1, values: vec![0.0, 1.0, 2.0, 3.0] }),
+        )
+        .unwrap();
+        let all = d.all_queries();
+        // p̂ = σ(x − 1.5): below 0.5 for q0 and q1, above for q2 and q3.
+        let mut preds = Predictors::new();
+        preds.insert(
+            "p".into(),
+            crate::Predictor::Logistic {
+                models: vec!["s".into(), "l".into()],
+                coefficients: vec![vec![1.0], vec![0.0]],
+                intercepts: vec![-1.5, 0.0],
+                feature_mean: None,
+                feature_scale: None,
+            },
+        );
+        let cascade = |tau: f64, cost: f64| Policy::Cascade {
+            stages: vec!["s".into(), "l".into()],
+            thresholds: vec![tau],
+            signal: Signal::Predicted { predictor: "p".into(), cost },
+        };
+        let mut ev = Evaluator::new(&d, &all, &preds).unwrap();
+        for tau in [f64::NEG_INFINITY, 0.5, f64::INFINITY] {
+            let free = ev.evaluate(&cascade(tau, 0.0)).unwrap();
+            let paid = ev.evaluate(&cascade(tau, 0.25)).unwrap();
+            assert!((paid.cost - free.cost - 0.25).abs() < 1e-12, "τ={tau}: every query pays the signal");
+            assert_eq!(paid.quality, free.quality);
+            let batch = ev.evaluate_all(&[cascade(tau, 0.25)]).unwrap()[0];
+            assert!((batch.cost - paid.cost).abs() < 1e-12 && (batch.quality - paid.quality).abs() < 1e-12);
+        }
+        // τ = 0.5 escalates q0 and q1 (p̂ < 0.5): cost 1 + 10 + 10 + 1 + 1 + 1 over 4, plus the signal.
+        assert!((ev.evaluate(&cascade(0.5, 0.25)).unwrap().cost - (24.0 / 4.0 + 0.25)).abs() < 1e-12);
+        assert!(cascade(0.5, -1.0).check(&d, &preds).is_err(), "a negative signal cost is refused");
+        assert!(cascade(0.5, 0.25).check(&d, &preds).is_ok());
     }
 
     #[test]

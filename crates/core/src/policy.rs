@@ -123,7 +123,7 @@ impl Estimate {
 }
 
 /// The score a cascade stage compares with its threshold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Signal {
     /// The stage model's own confidence score.
@@ -134,13 +134,55 @@ pub enum Signal {
     Predicted {
         /// Id of the predictor in the predictor table.
         predictor: String,
+        /// Dollars per query of computing the prediction (the router's own cost:
+        /// embedding and classifier), paid once on every query the cascade sees.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        cost: f64,
     },
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Signal {
     /// Whether this is the models' own confidence.
     pub fn is_confidence(&self) -> bool {
         matches!(self, Signal::Confidence)
+    }
+
+    /// Dollars per query of computing the signal, on top of the stages' costs.
+    pub fn cost(&self) -> f64 {
+        match self {
+            Signal::Confidence => 0.0,
+            Signal::Predicted { cost, .. } => *cost,
+        }
+    }
+}
+
+// Equality and hashing by the cost's bits, so that a signal can key the evaluator's
+// caches (two signals are the same exactly when they cost the same).
+impl PartialEq for Signal {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Signal::Confidence, Signal::Confidence) => true,
+            (Signal::Predicted { predictor: a, cost: ca }, Signal::Predicted { predictor: b, cost: cb }) => {
+                a == b && ca.to_bits() == cb.to_bits()
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Signal {}
+
+impl std::hash::Hash for Signal {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        if let Signal::Predicted { predictor, cost } = self {
+            predictor.hash(state);
+            cost.to_bits().hash(state);
+        }
     }
 }
 
@@ -205,7 +247,12 @@ impl Policy {
                                 return Err(PolicyError::NoConfidence(s.clone()));
                             }
                         }
-                        Signal::Predicted { predictor: id } => {
+                        Signal::Predicted { predictor: id, cost } => {
+                            if !cost.is_finite() || *cost < 0.0 {
+                                return Err(PolicyError::Invalid(format!(
+                                    "the cost of predictor `{id}`'s signal must be a finite number >= 0, got {cost}"
+                                )));
+                            }
                             if !predictor(id)?.models().iter().any(|pm| pm == s) {
                                 return Err(PolicyError::PredictorModel { predictor: id.clone(), model: s.clone() });
                             }
@@ -292,7 +339,7 @@ impl Policy {
                 let taus: Vec<String> = thresholds.iter().map(|t| format!("{t}")).collect();
                 let sig = match signal {
                     Signal::Confidence => String::new(),
-                    Signal::Predicted { predictor } => format!(" on p̂[{predictor}]"),
+                    Signal::Predicted { predictor, .. } => format!(" on p̂[{predictor}]"),
                 };
                 format!("{} @ τ=({}){sig}", stages.join(" → "), taus.join(", "))
             }

@@ -305,7 +305,7 @@ fn stage_signals(
                 Ok(subset.iter().map(|&q| col[q]).collect())
             })
             .collect(),
-        Signal::Predicted { predictor } => {
+        Signal::Predicted { predictor, .. } => {
             let p = predictors
                 .get(predictor)
                 .ok_or_else(|| cascadelab_core::PolicyError::UnknownPredictor(predictor.clone()))?;

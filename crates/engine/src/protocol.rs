@@ -321,7 +321,7 @@ fn first_order_of(
         }
         let report = match signal {
             Signal::Confidence => first_order(data, cal, &e.policy, predictors, &options),
-            Signal::Predicted { predictor } => {
+            Signal::Predicted { predictor, .. } => {
                 let Some(proxy) = proxies.get(data, cal, predictors, predictor) else { continue };
                 let as_confidence = Policy::Cascade {
                     stages: stages.clone(),
@@ -736,7 +736,7 @@ mod tests {
         let predicted = Policy::Cascade {
             stages: vec!["a".into(), "b".into(), "c".into()],
             thresholds: vec![0.6, 0.55],
-            signal: Signal::Predicted { predictor: "p".into() },
+            signal: Signal::Predicted { predictor: "p".into(), cost: 0.0 },
         };
         let confident =
             Policy::Cascade { stages: vec!["a".into(), "c".into()], thresholds: vec![0.5], signal: Signal::Confidence };

@@ -99,7 +99,8 @@ pub struct RouterParams {
     #[serde(default)]
     pub weights: WeightGrid,
     /// Dollars per query the router itself costs (embedding and classifier), added to
-    /// every query of the router and of the gated hybrids; at least 0.
+    /// every query of the router, of the embedding cascade (which computes the same
+    /// p̂ to defer) and of the gated hybrids; at least 0.
     #[serde(default)]
     pub router_cost: f64,
     /// Families to propose, in any order: "router", "embedding-cascade", "hybrid",
@@ -366,7 +367,7 @@ impl Solver for RouterSolver {
                         policies.push(Policy::Cascade {
                             stages: stages.clone(),
                             thresholds: vec![tau],
-                            signal: Signal::Predicted { predictor: id.clone() },
+                            signal: Signal::Predicted { predictor: id.clone(), cost: self.params.router_cost },
                         });
                     }
                 }

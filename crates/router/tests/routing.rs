@@ -67,7 +67,7 @@ fn router_and_embedding_cascade_share_one_predictor_and_signal() {
         family("embedding-cascade").iter().filter(|p| matches!(p, Policy::Cascade { .. })).collect();
     assert!(cascades.len() > 100, "every distinct calibration value of p̂_L is a threshold");
     for p in &cascades {
-        let Policy::Cascade { signal: Signal::Predicted { predictor }, .. } = p else { panic!("{p:?}") };
+        let Policy::Cascade { signal: Signal::Predicted { predictor, .. }, .. } = p else { panic!("{p:?}") };
         assert_eq!(predictor, &id);
     }
     // On test queries the embedding cascade escalates exactly where the router's p̂_L < τ,
@@ -97,6 +97,36 @@ fn router_and_embedding_cascade_share_one_predictor_and_signal() {
     for (i, &q) in test.iter().enumerate() {
         let chosen = if p[1][i] > p[0][i] { si } else { ci };
         assert_eq!(out.cost[i], data.models[chosen].cost[q]);
+    }
+}
+
+#[test]
+fn the_router_cost_is_paid_by_the_router_and_by_the_embedding_cascade_alike() {
+    // Both compute p̂ on every query before anything is generated, so both pay for it:
+    // otherwise the structural-cost comparison would favour the embedding cascade.
+    let (data, _) = clustered(300, 4, &two_clusters(), 5);
+    let (cal, test) = split(300, 13);
+    let cost = 0.125;
+    let free = propose(&solver(RouterParams::default()), &data, &cal, 3);
+    let paid = propose(&solver(RouterParams { router_cost: cost, ..RouterParams::default() }), &data, &cal, 3);
+    let mut ev_free = Evaluator::new(&data, &test, &free.predictors).unwrap();
+    let mut ev_paid = Evaluator::new(&data, &test, &paid.predictors).unwrap();
+    for name in ["", "embedding-cascade"] {
+        let family =
+            |p: &cascadelab_core::Proposal| p.families.iter().find(|f| f.name == name).unwrap().policies.clone();
+        let (a, b) = (family(&free), family(&paid));
+        assert_eq!(a.len(), b.len());
+        let mut checked = 0;
+        for (pa, pb) in a.iter().zip(&b) {
+            if matches!(pa, Policy::Single { .. }) {
+                continue;
+            }
+            let (x, y) = (ev_free.evaluate(pa).unwrap(), ev_paid.evaluate(pb).unwrap());
+            assert!((y.cost - x.cost - cost).abs() < 1e-12, "`{name}` {pb:?}: {} then {}", x.cost, y.cost);
+            assert_eq!(x.quality, y.quality);
+            checked += 1;
+        }
+        assert!(checked > 0, "`{name}` has predictor-based policies");
     }
 }
 
