@@ -70,7 +70,7 @@ pub(crate) struct Scratch {
     cands: Vec<Cand>,
     /// Segment trees over ranks, one per pair of a scan: per node, the sum and the
     /// best prefix sum, each at λ and at the probe.
-    trees: Vec<Vec<Node2>>,
+    trees: Vec<Vec<Lanes<2>>>,
     /// The same at one λ: (sum, best prefix sum).
     trees1: Vec<Vec<[f64; 2]>>,
     /// Per-rank sums.
@@ -87,7 +87,7 @@ impl Scratch {
                 self.trees.resize_with(t + 1, Vec::new);
             }
             self.trees[t].clear();
-            self.trees[t].resize(2 * size, Node2::default());
+            self.trees[t].resize(2 * size, Lanes::ZERO);
         } else {
             if self.trees1.len() <= t {
                 self.trees1.resize_with(t + 1, Vec::new);
@@ -105,20 +105,25 @@ impl Scratch {
     }
 }
 
-/// A node of the two-λ segment tree: sums and best prefix sums (the empty prefix
-/// included, so every best is at least 0), lane 0 at λ and lane 1 at the probe,
-/// laid out so that each operation covers both lanes at once.
-#[derive(Debug, Clone, Copy, Default)]
+/// A segment-tree node at `L` values of λ: sums and best prefix sums (the empty
+/// prefix included, so every best is at least 0), one lane per λ, laid out so that
+/// each operation covers every lane at once. The pair scans here use two lanes (λ
+/// and the probe); the three-stage solver uses up to eight.
+#[derive(Debug, Clone, Copy)]
 #[repr(C, align(32))]
-pub(crate) struct Node2 {
-    sum: [f64; 2],
-    best: [f64; 2],
+pub(crate) struct Lanes<const L: usize> {
+    pub(crate) sum: [f64; L],
+    pub(crate) best: [f64; L],
 }
 
-/// Adds `v` (the objective at λ and at the probe) at leaf `leaf` of `tree`
-/// (capacity `size`) and updates the ancestors.
+impl<const L: usize> Lanes<L> {
+    /// An empty node.
+    pub(crate) const ZERO: Self = Self { sum: [0.0; L], best: [0.0; L] };
+}
+
+/// Adds `v` at leaf `leaf` of `tree` (capacity `size`) and updates the ancestors.
 #[inline]
-fn tree_add(tree: &mut [Node2], size: usize, leaf: usize, v: [f64; 2]) {
+pub(crate) fn lanes_add<const L: usize>(tree: &mut [Lanes<L>], size: usize, leaf: usize, v: &[f64; L]) {
     let mut x = size + leaf;
     let t = &mut tree[x];
     for (k, &v) in v.iter().enumerate() {
@@ -128,9 +133,9 @@ fn tree_add(tree: &mut [Node2], size: usize, leaf: usize, v: [f64; 2]) {
     while x > 1 {
         x /= 2;
         let (l, r) = (tree[2 * x], tree[2 * x + 1]);
-        let mut node = Node2::default();
-        // Written as selects (not `max`), which compile to one vector operation.
-        for k in 0..2 {
+        let mut node = l;
+        // Written as selects (not `max`), which compile to vector operations.
+        for k in 0..L {
             node.sum[k] = l.sum[k] + r.sum[k];
             let t = l.sum[k] + r.best[k];
             node.best[k] = if t > l.best[k] { t } else { l.best[k] };
@@ -139,7 +144,7 @@ fn tree_add(tree: &mut [Node2], size: usize, leaf: usize, v: [f64; 2]) {
     }
 }
 
-/// [`tree_add`] for one λ: nodes (sum, best prefix sum).
+/// [`lanes_add`] for one λ with compact nodes: (sum, best prefix sum).
 #[inline]
 fn tree_add1(tree: &mut [[f64; 2]], size: usize, leaf: usize, v: f64) {
     let mut x = size + leaf;
@@ -382,7 +387,7 @@ pub(crate) fn pair_scan(
                 if s_l < f64::INFINITY {
                     let leaf = row.rank(l) as usize;
                     if two {
-                        tree_add(&mut ws.trees[t], sizes[t], leaf, [w2.0 - lambda * w2.1, w2.0 - probe * w2.1]);
+                        lanes_add(&mut ws.trees[t], sizes[t], leaf, &[w2.0 - lambda * w2.1, w2.0 - probe * w2.1]);
                     } else {
                         tree_add1(&mut ws.trees1[t], sizes[t], leaf, w2.0 - lambda * w2.1);
                     }

@@ -10,6 +10,7 @@
 //! each.
 
 use crate::chain::Chain;
+use crate::sweep::{Lanes, lanes_add};
 
 /// A leaf that no query adds to (a +∞ score at stage 1 never escalates).
 const NO_LEAF: u32 = u32::MAX;
@@ -95,8 +96,7 @@ impl ThreeStage {
         let mut lam = [lambdas[lambdas.len() - 1]; L];
         lam[..lambdas.len()].copy_from_slice(lambdas);
         let size = self.size;
-        let zero = Lanes::<L> { sum: [0.0; L], best: [0.0; L] };
-        let mut tree = vec![zero; 2 * size];
+        let mut tree = vec![Lanes::<L>::ZERO; 2 * size];
         let n = self.score.len();
         let (mut run, mut best, mut end) = ([0.0; L], [0.0; L], [0usize; L]);
         let check = |run: &[f64; L], root: &Lanes<L>, best: &mut [f64; L], end: &mut [usize; L], at: usize| {
@@ -172,35 +172,4 @@ impl ThreeStage {
 pub(crate) struct Solution {
     lambda: f64,
     end: usize,
-}
-
-/// A tree node at `L` values of λ: sums and best prefix sums (the empty prefix
-/// included, so at least 0).
-#[derive(Debug, Clone, Copy)]
-struct Lanes<const L: usize> {
-    sum: [f64; L],
-    best: [f64; L],
-}
-
-/// Adds `v` at leaf `leaf` of `tree` (capacity `size`) and updates the ancestors.
-#[inline]
-fn lanes_add<const L: usize>(tree: &mut [Lanes<L>], size: usize, leaf: usize, v: &[f64; L]) {
-    let mut x = size + leaf;
-    let t = &mut tree[x];
-    for (k, &v) in v.iter().enumerate() {
-        t.sum[k] += v;
-        t.best[k] = if t.sum[k] > 0.0 { t.sum[k] } else { 0.0 };
-    }
-    while x > 1 {
-        x /= 2;
-        let (l, r) = (tree[2 * x], tree[2 * x + 1]);
-        let mut node = l;
-        // Selects (not `max`), which compile to vector operations.
-        for k in 0..L {
-            node.sum[k] = l.sum[k] + r.sum[k];
-            let t = l.sum[k] + r.best[k];
-            node.best[k] = if t > l.best[k] { t } else { l.best[k] };
-        }
-        tree[x] = node;
-    }
 }
