@@ -8,6 +8,7 @@
 //! clamped to them.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::{DiagnosticsError, EscalationBenefit, FrontierPrices, ShadowPrices};
@@ -59,6 +60,48 @@ fn render(
     Ok(out)
 }
 
+/// A chart on `root` with the shared look: margins, axis descriptions, tick labels
+/// formatted by [`tick`], no minor grid lines.
+fn axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    x: (f64, f64),
+    y: (f64, f64),
+    y_label_area: u32,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, DiagnosticsError> {
+    let mut chart = ChartBuilder::on(root)
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x.0..x.1, y.0..y.1)
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&|v| tick(*v))
+        .light_line_style(TRANSPARENT)
+        .draw()
+        .map_err(plot_error)?;
+    Ok(chart)
+}
+
+/// The legend of the series drawn with labels, at `position`.
+fn legend<'a, 'b: 'a>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> Result<(), DiagnosticsError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(plot_error)
+}
+
 /// Δ(s) by bin with its ±1.96 SE band, the non-increasing isotonic fit of the bins,
 /// and the decreasing-benefit (blue) and expected-dominance (green) regions shaded.
 pub fn benefit_svg(b: &EscalationBenefit) -> Result<String, DiagnosticsError> {
@@ -72,21 +115,7 @@ pub fn benefit_svg(b: &EscalationBenefit) -> Result<String, DiagnosticsError> {
     let (y0, y1) = padded(finite.iter().flat_map(|x| [band(x, 1.0), band(x, -1.0), x.fit]).chain(std::iter::once(0.0)));
     let clamp_x = |v: f64| v.clamp(x0, x1);
     render(&title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("score s_L ({})", b.signal))
-            .y_desc("Δ(s)")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .map_err(plot_error)?;
+        let mut chart = axes(root, (x0, x1), (y0, y1), 60, &format!("score s_L ({})", b.signal), "Δ(s)")?;
         // Decreasing-benefit regions: light full-height shading plus a strip along the top;
         // expected-dominance regions: a strip along the bottom (so the two never hide each
         // other).
@@ -138,14 +167,7 @@ pub fn benefit_svg(b: &EscalationBenefit) -> Result<String, DiagnosticsError> {
             .map_err(plot_error)?
             .label("non-increasing isotonic fit")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 15, y)], FIT.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(plot_error)?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
@@ -160,21 +182,7 @@ pub fn frontier_svg(prices: &ShadowPrices, title: &str) -> Result<String, Diagno
     let (x0, x1) = padded(prices.raw.points.iter().map(|p| p.cost));
     let (y0, y1) = padded(prices.raw.points.iter().map(|p| p.quality));
     render(title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("expected cost ($ per query)")
-            .y_desc("expected quality")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .map_err(plot_error)?;
+        let mut chart = axes(root, (x0, x1), (y0, y1), 60, "expected cost ($ per query)", "expected quality")?;
         chart
             .draw_series(LineSeries::new(polyline(&prices.raw), RAW.stroke_width(1)))
             .map_err(plot_error)?
@@ -199,14 +207,7 @@ pub fn frontier_svg(prices: &ShadowPrices, title: &str) -> Result<String, Diagno
             .map_err(plot_error)?
             .label("route switch (hull)")
             .legend(|(x, y)| Rectangle::new([(x + 3, y - 4), (x + 11, y + 4)], HULL.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(plot_error)?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
 
@@ -231,21 +232,7 @@ pub fn shadow_price_svg(prices: &ShadowPrices, title: &str) -> Result<String, Di
             .collect()
     };
     render(title, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("budget ($ per query)")
-            .y_desc("shadow price λ = dQ/dB")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .map_err(plot_error)?;
+        let mut chart = axes(root, (x0, x1), (y0, y1), 70, "budget ($ per query)", "shadow price λ = dQ/dB")?;
         chart
             .draw_series(LineSeries::new(steps(&prices.raw), RAW.mix(0.35).stroke_width(1)))
             .map_err(plot_error)?
@@ -256,14 +243,7 @@ pub fn shadow_price_svg(prices: &ShadowPrices, title: &str) -> Result<String, Di
             .map_err(plot_error)?
             .label("concave hull segments")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 15, y)], HULL.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()
-            .map_err(plot_error)?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
